@@ -1,0 +1,1 @@
+"""citycases: data, metrics and charts behind the comparative city case-study book."""

@@ -1,0 +1,92 @@
+"""The city registry (data/cities.yml): one entry per city drives derivation, notebooks, toc and tests."""
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+import jsonschema
+import yaml
+
+from .errors import DataError
+from .paths import CITIES_FILE
+
+CITY_SCHEMA = {
+    "type": "object",
+    "additionalProperties": False,
+    "required": ["slug", "name", "country", "country_name", "unit", "territory", "primary_series",
+                 "primary_series_reason", "population_note", "series", "comparability", "derive"],
+    "properties": {
+        "slug": {"type": "string", "pattern": "^[a-z][a-z0-9-]*$"},
+        "name": {"type": "string", "minLength": 2},
+        "country": {"type": "string", "pattern": "^[A-Z]{3}$"},
+        "country_name": {"type": "string", "minLength": 2},
+        "unit": {"type": "string", "minLength": 3},
+        "territory": {"type": "string", "minLength": 3},
+        "primary_series": {"type": "string"},
+        "primary_series_reason": {"type": "string", "minLength": 10},
+        "population_note": {"type": "string", "minLength": 10},
+        "series": {
+            "type": "object",
+            "minProperties": 1,
+            "additionalProperties": {
+                "type": "object",
+                "additionalProperties": False,
+                "required": ["label", "definition"],
+                "properties": {"label": {"type": "string"}, "definition": {"type": "string", "minLength": 10}},
+            },
+        },
+        "comparability": {"type": "string", "minLength": 20},
+        "caveats": {"type": "array", "items": {"type": "string"}},
+        "derive": {
+            "type": "object",
+            "minProperties": 1,
+            "additionalProperties": {"type": "object"},
+        },
+    },
+}
+
+
+def validate_cities(raw, path: Path) -> list[dict]:
+    if not isinstance(raw, dict) or not isinstance(raw.get("cities"), list) or not raw["cities"]:
+        raise DataError(path, "expected a top-level 'cities:' list with at least one city")
+    validator = jsonschema.Draft202012Validator(CITY_SCHEMA)
+    seen = set()
+    for i, city in enumerate(raw["cities"], start=1):
+        slug = city.get("slug", f"#{i}") if isinstance(city, dict) else f"#{i}"
+        errors = sorted(validator.iter_errors(city), key=lambda e: list(e.path))
+        if errors:
+            e = errors[0]
+            field = ".".join(str(p) for p in e.path) or None
+            raise DataError(path, f"city '{slug}': {e.message}", field=field,
+                            fix="compare with another city's entry and CONTRIBUTING.md")
+        if slug in seen:
+            raise DataError(path, f"city '{slug}' is listed twice", field="slug")
+        seen.add(slug)
+        if city["primary_series"] not in city["series"]:
+            raise DataError(path, f"city '{slug}': primary_series '{city['primary_series']}' is not described "
+                                  f"under series:", field="primary_series",
+                            fix="add it under series: with a label and a definition")
+    return raw["cities"]
+
+
+@lru_cache(maxsize=None)
+def _load(path: str) -> tuple:
+    p = Path(path)
+    try:
+        raw = yaml.safe_load(p.read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        raise DataError(p, f"not valid YAML: {exc}".replace("\n", " ")) from None
+    return tuple(validate_cities(raw, p))
+
+
+def load_cities(path: Path | None = None) -> list[dict]:
+    """Every city entry, in registry order (which is also the book's order and colour order)."""
+    return [dict(c) for c in _load(str(path or CITIES_FILE))]
+
+
+def get_city(slug: str, path: Path | None = None) -> dict:
+    cities = {c["slug"]: c for c in load_cities(path)}
+    if slug not in cities:
+        raise DataError(path or CITIES_FILE, f"unknown city slug '{slug}'", field="slug",
+                        fix=f"use one of: {', '.join(cities)}")
+    return cities[slug]

@@ -1,0 +1,324 @@
+"""Derivation: raw source files -> validated tidy tables in data/tidy/ (+ datapackage.json).
+
+Each module in this package (other than this one and those starting with `_`) is one step for one
+source family. A step defines
+
+    SOURCES = ["source_id", ...]          # registry ids it reads
+    def derive(ctx) -> dict[str, pandas.DataFrame]
+
+returning rows for any of the tables in citycases.schema.TABLES (events come from data/events/).
+Steps that cover many places read their parameters from data/cities.yml through
+`ctx.cities_for(step_name)`, so adding a city covered by a source is a registry entry, not new code.
+"""
+from __future__ import annotations
+
+import importlib
+import json
+import os
+import pkgutil
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from .. import schema
+from ..cities import load_cities
+from ..errors import DataError
+from ..paths import DATA, EVENTS, TIDY, sources_dir
+from ..sources import Source, load_registry, raw_path, resolve_source
+
+
+@dataclass
+class Context:
+    sources_root: Path
+    registry: dict[str, Source]
+    cities: list[dict]
+
+    def source(self, source_id: str) -> Source:
+        return resolve_source(source_id, self.registry, file="derivation step")
+
+    def raw(self, source_id: str, rel_path: str) -> Path:
+        """Path to a raw file, after checking it is listed in the registry and its sha256 matches."""
+        return raw_path(self.source(source_id), rel_path, root=self.sources_root)
+
+    def cities_for(self, step: str) -> list[tuple[dict, dict]]:
+        """(city, parameters) for every city whose `derive:` block names this step."""
+        return [(c, c["derive"][step] or {}) for c in self.cities if step in c["derive"]]
+
+    def countries(self) -> list[str]:
+        return sorted({c["country"] for c in self.cities})
+
+
+def step_names() -> list[str]:
+    pkg_dir = Path(__file__).parent
+    return sorted(m.name for m in pkgutil.iter_modules([str(pkg_dir)]) if not m.name.startswith("_"))
+
+
+def load_step(name: str):
+    return importlib.import_module(f"{__name__}.{name}")
+
+
+# --------------------------------------------------------------------------- validation
+def _coerce(df: pd.DataFrame, table: str, file: str) -> pd.DataFrame:
+    spec = schema.TABLES[table]
+    names = schema.columns(table)
+    extra = [c for c in df.columns if c not in names]
+    if extra:
+        raise DataError(file, f"table {table}: unexpected column(s) {extra}", fix=f"columns are {names}")
+    df = df.copy()
+    for f in spec["fields"]:
+        n = f["name"]
+        if n not in df.columns:
+            if f["required"] and not (table == "homicides_annual" and n == "homicide_rate"):
+                raise DataError(file, f"table {table}: missing required column '{n}'")
+            df[n] = pd.NA
+    df = df[names].reset_index(drop=True)
+    for f in spec["fields"]:
+        n, t = f["name"], f["type"]
+        col = df[n]
+        if t in ("integer", "number"):
+            num = pd.to_numeric(col, errors="coerce")
+            bad = num.isna() & col.notna()
+            if bad.any():
+                i = bad[bad].index[0]
+                raise DataError(file, f"table {table}: not a number: {col[i]!r}", row=i + 2, field=n)
+            if t == "integer":
+                frac = num.notna() & (num != num.round())
+                if frac.any():
+                    i = frac[frac].index[0]
+                    raise DataError(file, f"table {table}: not a whole number: {num[i]!r}", row=i + 2, field=n)
+                df[n] = num.round().astype("Int64")
+            else:
+                df[n] = num.astype("Float64")
+        else:
+            df[n] = col.astype("string").str.strip().replace("", pd.NA)
+    return df
+
+
+def validate_table(df: pd.DataFrame, table: str, *, registry: dict, cities: list[dict], file: str) -> pd.DataFrame:
+    """Coerce types, then check required fields, constraints, keys and references. Returns sorted rows."""
+    spec = schema.TABLES[table]
+    df = _coerce(df, table, file)
+    if table == "homicides_annual":
+        computed = (df["homicides"].astype("Float64") / df["population"].astype("Float64") * 1e5)
+        given = df["homicide_rate"]
+        both = given.notna() & computed.notna()
+        diff = (given - computed).abs()
+        bad = both & (diff > 0.05 + 0.01 * given.abs())
+        if bad.any():
+            i = bad[bad].index[0]
+            raise DataError(file, f"rate {given[i]} inconsistent with {df['homicides'][i]} homicides / population "
+                                  f"{df['population'][i]} (= {computed[i]:.3f})", row=i + 2, field="homicide_rate")
+        orphan = given.notna() & df["population"].isna()
+        if orphan.any():
+            i = orphan[orphan].index[0]
+            raise DataError(file, "rate given without a population", row=i + 2, field="homicide_rate",
+                            fix="record the population the rate was computed with, or leave the rate empty")
+        df["homicide_rate"] = computed.round(3)
+        zero = df["population"].notna() & (df["population"] <= 0)
+        if zero.any():
+            i = zero[zero].index[0]
+            raise DataError(file, f"population {df['population'][i]} is not positive", row=i + 2, field="population")
+    for f in spec["fields"]:
+        n, cons = f["name"], f.get("constraints", {})
+        col = df[n]
+        if f["required"]:
+            miss = col.isna()
+            if miss.any():
+                i = miss[miss].index[0]
+                raise DataError(file, f"table {table}: empty required field", row=i + 2, field=n)
+        present = col.notna()
+        if "minimum" in cons:
+            bad = present & (col < cons["minimum"])
+            if bad.any():
+                i = bad[bad].index[0]
+                what = "negative count" if cons["minimum"] == 0 else "value below the minimum"
+                raise DataError(file, f"table {table}: {what} {col[i]} (minimum {cons['minimum']})",
+                                row=i + 2, field=n)
+        if "maximum" in cons:
+            bad = present & (col > cons["maximum"])
+            if bad.any():
+                i = bad[bad].index[0]
+                raise DataError(file, f"table {table}: {col[i]} outside the plausible range (maximum "
+                                      f"{cons['maximum']})", row=i + 2, field=n)
+        if "enum" in cons:
+            bad = present & ~col.isin(cons["enum"])
+            if bad.any():
+                i = bad[bad].index[0]
+                raise DataError(file, f"table {table}: {col[i]!r} is not one of {cons['enum']}", row=i + 2, field=n)
+        if "pattern" in cons:
+            bad = present & ~col.astype("string").str.fullmatch(cons["pattern"]).fillna(False)
+            if bad.any():
+                i = bad[bad].index[0]
+                raise DataError(file, f"table {table}: malformed value {col[i]!r}", row=i + 2, field=n)
+    key = spec["primary_key"]
+    dup = df.duplicated(subset=key)
+    if dup.any():
+        i = dup[dup].index[0]
+        vals = ", ".join(f"{k}={df.loc[i, k]}" for k in key)
+        raise DataError(file, f"table {table}: duplicate key ({vals})", row=i + 2, field="/".join(key))
+    slugs = {c["slug"]: c for c in cities}
+    if "city" in df.columns:
+        bad = ~df["city"].isin(list(slugs))
+        if bad.any():
+            i = bad[bad].index[0]
+            raise DataError(file, f"table {table}: unknown city slug '{df['city'][i]}'", row=i + 2, field="city",
+                            fix="add the city to data/cities.yml")
+    for n in ("source_id", "population_source_id"):
+        if n in df.columns:
+            for i, sid in df[n].items():
+                if pd.notna(sid):
+                    resolve_source(sid, registry, file=file, row=i + 2, field=n)
+    if table == "homicides_annual":
+        for i, (city, series) in df[["city", "series"]].iterrows():
+            if series not in slugs[city]["series"]:
+                raise DataError(file, f"series '{series}' of city '{city}' is not described in data/cities.yml",
+                                row=i + 2, field="series", fix="add it under the city's series: block")
+    return df.sort_values(key, kind="mergesort").reset_index(drop=True)
+
+
+# --------------------------------------------------------------------------- events
+def load_events(registry: dict, cities: list[dict], folder: Path = EVENTS) -> pd.DataFrame:
+    """Hand-curated event files data/events/<slug>.csv, each row sourced."""
+    frames = []
+    slugs = {c["slug"] for c in cities}
+    for path in sorted(folder.glob("*.csv")):
+        rel = os.path.relpath(path, DATA.parent) if path.is_relative_to(DATA.parent) else str(path)
+        if path.stem not in slugs:
+            raise DataError(rel, f"event file for unknown city '{path.stem}'", fix="name it <slug>.csv after data/cities.yml")
+        df = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8")
+        if list(df.columns) != schema.EVENT_COLUMNS:
+            raise DataError(rel, f"columns must be exactly {schema.EVENT_COLUMNS}; found {list(df.columns)}")
+        for i, r in df.iterrows():
+            if not r["source_id"] and not r["citation_url"]:
+                raise DataError(rel, "event has no source: give a source_id or a citation_url",
+                                row=i + 2, field="source_id")
+            if r["citation_url"] and not r["citation_url"].startswith(("http://", "https://")):
+                raise DataError(rel, f"citation_url is not a URL: {r['citation_url']!r}", row=i + 2, field="citation_url")
+        df.insert(0, "city", path.stem)
+        try:
+            frames.append(validate_table(df, "events", registry=registry, cities=cities, file=rel))
+        except DataError as exc:
+            raise exc
+    if not frames:
+        return pd.DataFrame(columns=schema.columns("events"))
+    return pd.concat(frames, ignore_index=True)
+
+
+# --------------------------------------------------------------------------- writing
+def _format(df: pd.DataFrame, table: str) -> pd.DataFrame:
+    out = df.copy()
+    for f in schema.TABLES[table]["fields"]:
+        n = f["name"]
+        if f["type"] == "number":
+            d = f.get("decimals", 4)
+            out[n] = [("" if pd.isna(v) else (f"{float(v):.{d}f}".rstrip("0").rstrip(".") or "0")) for v in out[n]]
+            out[n] = out[n].replace("-0", "0")
+        elif f["type"] == "integer":
+            out[n] = ["" if pd.isna(v) else str(int(v)) for v in out[n]]
+        else:
+            out[n] = ["" if pd.isna(v) else str(v) for v in out[n]]
+    return out
+
+
+def to_csv_text(df: pd.DataFrame, table: str) -> str:
+    return _format(df, table).to_csv(index=False, lineterminator="\n")
+
+
+def atomic_write(path: Path, text: str) -> None:
+    """Write to a temporary file beside the target, then rename: readers never see half a file."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
+            fh.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+
+
+def datapackage(tables: dict[str, pd.DataFrame], registry: dict[str, Source]) -> dict:
+    used = set()
+    for df in tables.values():
+        for n in ("source_id", "population_source_id"):
+            if n in df.columns:
+                used |= set(df[n].dropna())
+    resources = []
+    for name, spec in schema.TABLES.items():
+        fields = []
+        for f in spec["fields"]:
+            fd = {"name": f["name"], "type": f["type"], "description": f["description"]}
+            cons = dict(f.get("constraints", {}))
+            if f["required"]:
+                cons["required"] = True
+            if cons:
+                fd["constraints"] = cons
+            fields.append(fd)
+        resources.append({
+            "name": name.replace("_", "-"), "path": f"tidy/{name}.csv", "profile": "tabular-data-resource",
+            "title": spec["title"], "description": spec["description"], "format": "csv", "mediatype": "text/csv",
+            "encoding": "utf-8",
+            "schema": {"fields": fields, "primaryKey": spec["primary_key"], "missingValues": [""]},
+        })
+    sources = [{"title": f"{s.producer}: {s.title}", "path": s.url_main, "id": s.id,
+                "download": s.url_download, "licence": s.licence, "accessed": s.date_accessed}
+               for sid, s in sorted(registry.items()) if sid in used]
+    return {
+        "profile": "tabular-data-package",
+        "name": "citycases",
+        "title": "citycases: violence and local governance in comparable city case studies",
+        "description": "Tidy tables derived from public sources by citycases/derive; see data/README.md.",
+        "licenses": [{"name": "see-sources", "title": "Each source keeps its own licence; see sources"}],
+        "sources": sources,
+        "resources": resources,
+    }
+
+
+def derive_all(*, sources_root: Path | None = None, out_dir: Path = TIDY, steps: list[str] | None = None,
+               write: bool = True) -> dict[str, pd.DataFrame]:
+    """Run every step, validate every table, and only then write them all (atomically, one by one)."""
+    registry = load_registry()
+    cities = load_cities()
+    ctx = Context(sources_dir(sources_root), registry, cities)
+    parts: dict[str, list[pd.DataFrame]] = {t: [] for t in schema.TABLES if t != "events"}
+    for name in steps or step_names():
+        mod = load_step(name)
+        result = mod.derive(ctx)
+        for table, df in result.items():
+            if table not in parts:
+                raise DataError(f"citycases/derive/{name}.py", f"returned unknown table '{table}'")
+            if df is not None and len(df):
+                parts[table].append(df)
+    tables: dict[str, pd.DataFrame] = {}
+    for table, frames in parts.items():
+        df = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=schema.columns(table))
+        tables[table] = validate_table(df, table, registry=registry, cities=cities, file=f"data/tidy/{table}.csv")
+    tables["events"] = load_events(registry, cities)
+    check_coverage(tables, cities)
+    if write:
+        texts = {t: to_csv_text(df, t) for t, df in tables.items()}
+        for t, text in texts.items():
+            atomic_write(out_dir / f"{t}.csv", text)
+        atomic_write(out_dir.parent / "datapackage.json",
+                     json.dumps(datapackage(tables, registry), indent=2, ensure_ascii=False) + "\n")
+    return tables
+
+
+def check_coverage(tables: dict[str, pd.DataFrame], cities: list[dict]) -> None:
+    """Every city has rows of its primary series; every indicator id is defined."""
+    annual = tables["homicides_annual"]
+    for c in cities:
+        rows = annual[(annual["city"] == c["slug"]) & (annual["series"] == c["primary_series"])]
+        if rows.empty:
+            raise DataError("data/cities.yml", f"city '{c['slug']}' has no rows of its primary series "
+                                               f"'{c['primary_series']}' in homicides_annual",
+                            fix="implement or fix the derivation step named in its derive: block")
+    defined = set(tables["indicator_definitions"]["indicator"])
+    for t in ("indicators", "country_context"):
+        undefined = sorted(set(tables[t]["indicator"]) - defined)
+        if undefined:
+            raise DataError(f"data/tidy/{t}.csv", f"indicator id(s) without a definition: {undefined}",
+                            fix="return an indicator_definitions row from the step that derives them")

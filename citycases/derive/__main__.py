@@ -1,0 +1,33 @@
+"""python -m citycases.derive [--sources DIR] [--out DIR] [--step NAME ...]"""
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from . import derive_all, step_names
+from ..errors import DataError
+from ..paths import TIDY
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(prog="python -m citycases.derive",
+                                 description="Re-derive the tidy tables in data/tidy from the raw sources.")
+    ap.add_argument("--sources", help="raw sources folder (default $CITYCASES_SOURCES or ../shared/sources)")
+    ap.add_argument("--out", default=str(TIDY), help="output folder for the tidy CSVs (default data/tidy)")
+    ap.add_argument("--step", action="append", help=f"run only these steps (of {', '.join(step_names())})")
+    ap.add_argument("--check", action="store_true", help="validate only, write nothing")
+    args = ap.parse_args(argv)
+    try:
+        tables = derive_all(sources_root=args.sources, out_dir=Path(args.out), steps=args.step,
+                            write=not args.check)
+    except DataError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    for t, df in tables.items():
+        print(f"{t}: {len(df)} rows")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

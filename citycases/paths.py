@@ -1,0 +1,24 @@
+"""Where things live. The raw sources folder is overridable (CITYCASES_SOURCES)."""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+DATA = ROOT / "data"
+TIDY = DATA / "tidy"
+SOURCE_REGISTRY = DATA / "sources"
+EVENTS = DATA / "events"
+CITIES_FILE = DATA / "cities.yml"
+BOOK = ROOT / "book"
+NOTEBOOKS = ROOT / "notebooks"
+
+
+def sources_dir(override: str | os.PathLike | None = None) -> Path:
+    """The folder holding raw files: explicit override, else $CITYCASES_SOURCES, else ../shared/sources."""
+    if override:
+        return Path(override).resolve()
+    env = os.environ.get("CITYCASES_SOURCES")
+    if env:
+        return Path(env).resolve()
+    return (ROOT.parent / "shared" / "sources").resolve()

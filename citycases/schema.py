@@ -1,0 +1,133 @@
+"""Schemas of the tidy tables: one definition drives validation, CSV formatting and datapackage.json."""
+from __future__ import annotations
+
+# Each field: (name, type, required, description[, extra constraints]).
+# Types follow Frictionless Table Schema: string, integer, number, date-like strings are "string" with a pattern.
+STATUS = ["final", "preliminary"]
+EVENT_CATEGORIES = ["policing", "military", "social urbanism", "institutional reform", "law",
+                    "criminal event", "political", "prevention programme"]
+
+TABLES: dict[str, dict] = {
+    "homicides_annual": {
+        "title": "Annual homicides by city and series",
+        "description": "One row per city, series and year: the count, the population used as denominator, "
+                       "and the rate per 100,000 (empty where no population is available).",
+        "primary_key": ["city", "series", "year"],
+        "fields": [
+            {"name": "city", "type": "string", "required": True, "description": "city slug (data/cities.yml)"},
+            {"name": "year", "type": "integer", "required": True, "description": "calendar year",
+             "constraints": {"minimum": 1950, "maximum": 2030}},
+            {"name": "series", "type": "string", "required": True,
+             "description": "which count: publisher and recording system (see data/cities.yml)"},
+            {"name": "homicides", "type": "integer", "required": True, "description": "number of victims",
+             "constraints": {"minimum": 0}},
+            {"name": "population", "type": "integer", "required": False,
+             "description": "population of the territorial unit (denominator)", "constraints": {"minimum": 1}},
+            {"name": "homicide_rate", "type": "number", "required": False, "decimals": 3,
+             "description": "homicides per 100,000 inhabitants", "constraints": {"minimum": 0}},
+            {"name": "unit", "type": "string", "required": True,
+             "description": "territory counted: municipality, province, county, country..."},
+            {"name": "source_id", "type": "string", "required": True, "description": "source of the count"},
+            {"name": "population_source_id", "type": "string", "required": False,
+             "description": "source of the population"},
+            {"name": "status", "type": "string", "required": True, "description": "final or preliminary",
+             "constraints": {"enum": STATUS}},
+        ],
+    },
+    "homicides_monthly": {
+        "title": "Monthly homicides by city and series",
+        "description": "One row per city, series and month.",
+        "primary_key": ["city", "series", "month"],
+        "fields": [
+            {"name": "city", "type": "string", "required": True, "description": "city slug"},
+            {"name": "month", "type": "string", "required": True, "description": "YYYY-MM",
+             "constraints": {"pattern": r"^(19[5-9]\d|20[0-3]\d)-(0[1-9]|1[0-2])$"}},
+            {"name": "homicides", "type": "integer", "required": True, "description": "number of victims",
+             "constraints": {"minimum": 0}},
+            {"name": "series", "type": "string", "required": True, "description": "which count"},
+            {"name": "source_id", "type": "string", "required": True, "description": "source of the count"},
+        ],
+    },
+    "homicides_subcity": {
+        "title": "Annual homicides by area within a city",
+        "description": "One row per city, area (comuna, police district...) and year.",
+        "primary_key": ["city", "area_id", "year"],
+        "fields": [
+            {"name": "city", "type": "string", "required": True, "description": "city slug"},
+            {"name": "year", "type": "integer", "required": True, "description": "calendar year",
+             "constraints": {"minimum": 1950, "maximum": 2030}},
+            {"name": "area_id", "type": "string", "required": True, "description": "area code used by the publisher"},
+            {"name": "area_name", "type": "string", "required": True, "description": "area name"},
+            {"name": "area_type", "type": "string", "required": True, "description": "comuna, police district..."},
+            {"name": "homicides", "type": "integer", "required": True, "description": "number of victims",
+             "constraints": {"minimum": 0}},
+            {"name": "source_id", "type": "string", "required": True, "description": "source"},
+        ],
+    },
+    "indicators": {
+        "title": "City indicators of violence and governance beyond homicides",
+        "description": "Long table: one row per city, indicator and year. Labels in indicator_definitions.",
+        "primary_key": ["city", "indicator", "year"],
+        "fields": [
+            {"name": "city", "type": "string", "required": True, "description": "city slug"},
+            {"name": "year", "type": "integer", "required": True, "description": "calendar year",
+             "constraints": {"minimum": 1950, "maximum": 2030}},
+            {"name": "indicator", "type": "string", "required": True, "description": "indicator id"},
+            {"name": "value", "type": "number", "required": True, "decimals": 4, "description": "value"},
+            {"name": "unit", "type": "string", "required": True, "description": "unit of the value"},
+            {"name": "source_id", "type": "string", "required": True, "description": "source"},
+        ],
+    },
+    "country_context": {
+        "title": "Country context: national homicide rate, governance and organised-crime indices",
+        "description": "Long table: one row per country (ISO3), indicator and year.",
+        "primary_key": ["country", "indicator", "year"],
+        "fields": [
+            {"name": "country", "type": "string", "required": True, "description": "ISO 3166-1 alpha-3",
+             "constraints": {"pattern": "^[A-Z]{3}$"}},
+            {"name": "year", "type": "integer", "required": True, "description": "calendar year",
+             "constraints": {"minimum": 1950, "maximum": 2030}},
+            {"name": "indicator", "type": "string", "required": True, "description": "indicator id"},
+            {"name": "value", "type": "number", "required": True, "decimals": 4, "description": "value"},
+            {"name": "unit", "type": "string", "required": True, "description": "unit of the value"},
+            {"name": "source_id", "type": "string", "required": True, "description": "source"},
+        ],
+    },
+    "indicator_definitions": {
+        "title": "What each indicator id means",
+        "description": "Labels and definitions for the indicator ids in indicators and country_context.",
+        "primary_key": ["indicator"],
+        "fields": [
+            {"name": "indicator", "type": "string", "required": True, "description": "indicator id"},
+            {"name": "label", "type": "string", "required": True, "description": "short label for charts"},
+            {"name": "definition", "type": "string", "required": True, "description": "what is counted or measured"},
+            {"name": "unit", "type": "string", "required": True, "description": "unit"},
+            {"name": "scope", "type": "string", "required": True, "description": "city or country",
+             "constraints": {"enum": ["city", "country"]}},
+        ],
+    },
+    "events": {
+        "title": "Dated interventions and turning points",
+        "description": "One row per city and dated event; each carries a registry source or a citation URL.",
+        "primary_key": ["city", "date", "title"],
+        "fields": [
+            {"name": "city", "type": "string", "required": True, "description": "city slug"},
+            {"name": "date", "type": "string", "required": True,
+             "description": "YYYY-MM-DD, or YYYY-MM / YYYY when only that is known",
+             "constraints": {"pattern": r"^\d{4}(-(0[1-9]|1[0-2])(-(0[1-9]|[12]\d|3[01]))?)?$"}},
+            {"name": "category", "type": "string", "required": True, "description": "kind of event",
+             "constraints": {"enum": EVENT_CATEGORIES}},
+            {"name": "title", "type": "string", "required": True, "description": "what happened (our words)"},
+            {"name": "source_id", "type": "string", "required": False, "description": "registry source, if any"},
+            {"name": "citation", "type": "string", "required": False,
+             "description": "publisher and title of the cited page, when not a registry source"},
+            {"name": "citation_url", "type": "string", "required": False, "description": "URL of the cited page"},
+        ],
+    },
+}
+
+EVENT_COLUMNS = [f["name"] for f in TABLES["events"]["fields"] if f["name"] != "city"]
+
+
+def columns(table: str) -> list[str]:
+    return [f["name"] for f in TABLES[table]["fields"]]
