@@ -283,8 +283,19 @@ def derive_all(*, sources_root: Path | None = None, out_dir: Path = TIDY, steps:
     registry = load_registry()
     cities = load_cities()
     ctx = Context(sources_dir(sources_root), registry, cities)
+    available = step_names()
+    for c in cities:
+        for step in c["derive"]:
+            if step not in available:
+                raise DataError("data/cities.yml", f"city '{c['slug']}' names derivation step '{step}', which "
+                                                   f"does not exist", field="derive",
+                                fix=f"use one of {available} or add citycases/derive/{step}.py")
+    selected = steps or available
+    for name in selected:
+        if name not in available:
+            raise DataError("citycases/derive", f"unknown step '{name}'", fix=f"use one of {available}")
     parts: dict[str, list[pd.DataFrame]] = {t: [] for t in schema.TABLES if t != "events"}
-    for name in steps or step_names():
+    for name in selected:
         mod = load_step(name)
         result = mod.derive(ctx)
         for table, df in result.items():
@@ -297,7 +308,8 @@ def derive_all(*, sources_root: Path | None = None, out_dir: Path = TIDY, steps:
         df = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=schema.columns(table))
         tables[table] = validate_table(df, table, registry=registry, cities=cities, file=f"data/tidy/{table}.csv")
     tables["events"] = load_events(registry, cities)
-    check_coverage(tables, cities)
+    # With a subset of steps, only cities fully derived by that subset can be checked for coverage.
+    check_coverage(tables, [c for c in cities if set(c["derive"]) <= set(selected)])
     if write:
         texts = {t: to_csv_text(df, t) for t, df in tables.items()}
         for t, text in texts.items():

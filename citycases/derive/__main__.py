@@ -14,13 +14,15 @@ def main(argv=None) -> int:
     ap = argparse.ArgumentParser(prog="python -m citycases.derive",
                                  description="Re-derive the tidy tables in data/tidy from the raw sources.")
     ap.add_argument("--sources", help="raw sources folder (default $CITYCASES_SOURCES or ../shared/sources)")
-    ap.add_argument("--out", default=str(TIDY), help="output folder for the tidy CSVs (default data/tidy)")
+    ap.add_argument("--out", help="output folder for the tidy CSVs (default data/tidy; with --step, nothing is "
+                                  "written unless --out is given, since the tables would be partial)")
     ap.add_argument("--step", action="append", help=f"run only these steps (of {', '.join(step_names())})")
     ap.add_argument("--check", action="store_true", help="validate only, write nothing")
     args = ap.parse_args(argv)
     try:
-        tables = derive_all(sources_root=args.sources, out_dir=Path(args.out), steps=args.step,
-                            write=not args.check)
+        out = Path(args.out) if args.out else TIDY
+        write = not args.check and (args.out is not None or not args.step)
+        tables = derive_all(sources_root=args.sources, out_dir=out, steps=args.step, write=write)
     except DataError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
