@@ -5,7 +5,8 @@ import os
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-DATA = ROOT / "data"
+# CITYCASES_DATA points the whole book at another data folder (same layout): used by tests with fixtures.
+DATA = Path(os.environ["CITYCASES_DATA"]).resolve() if os.environ.get("CITYCASES_DATA") else ROOT / "data"
 TIDY = DATA / "tidy"
 SOURCE_REGISTRY = DATA / "sources"
 EVENTS = DATA / "events"
