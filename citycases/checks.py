@@ -60,8 +60,8 @@ def expect_unique(df: pd.DataFrame, keys, file) -> None:
 
 
 def expect_years(years: pd.Series, file, *, first: int | None = None, last: int | None = None,
-                 lo: int = 1950, hi: int = 2030, field: str = "year") -> None:
-    """Years plausible (lo..hi) and, when given, covering at least first..last."""
+                 lo: int = 1950, hi: int = 2030, field: str = "year", allow_gaps=()) -> None:
+    """Years plausible (lo..hi) and, when given, covering at least first..last (except years in allow_gaps)."""
     y = pd.to_numeric(years, errors="coerce")
     out = y.isna() | (y < lo) | (y > hi)
     if out.any():
@@ -70,7 +70,7 @@ def expect_years(years: pd.Series, file, *, first: int | None = None, last: int 
                         row=csv_row(i), field=field)
     present = set(int(v) for v in y)
     want = set(range(first if first is not None else min(present), (last if last is not None else max(present)) + 1))
-    missing = sorted(want - present)
+    missing = sorted(want - present - set(allow_gaps))
     if missing:
         raise DataError(file, f"expected years {min(want)}-{max(want)}, missing {missing}", field=field)
 

@@ -284,7 +284,7 @@ def derive_all(*, sources_root: Path | None = None, out_dir: Path = TIDY, steps:
     cities = load_cities()
     ctx = Context(sources_dir(sources_root), registry, cities)
     available = step_names()
-    for c in cities:
+    for c in cities if steps is None else []:  # subset runs (development) skip steps not yet written
         for step in c["derive"]:
             if step not in available:
                 raise DataError("data/cities.yml", f"city '{c['slug']}' names derivation step '{step}', which "
