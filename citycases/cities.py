@@ -46,6 +46,23 @@ CITY_SCHEMA = {
 }
 
 
+def _first_todo(value, where: str = "") -> str | None:
+    """Dotted path of the first string left as a scaffold 'TODO' placeholder."""
+    if isinstance(value, str):
+        return where if value.lstrip().startswith("TODO") else None
+    if isinstance(value, dict):
+        items = value.items()
+    elif isinstance(value, list):
+        items = enumerate(value)
+    else:
+        return None
+    for k, v in items:
+        found = _first_todo(v, f"{where}.{k}" if where else str(k))
+        if found:
+            return found
+    return None
+
+
 def validate_cities(raw, path: Path) -> list[dict]:
     if not isinstance(raw, dict) or not isinstance(raw.get("cities"), list) or not raw["cities"]:
         raise DataError(path, "expected a top-level 'cities:' list with at least one city")
@@ -59,6 +76,10 @@ def validate_cities(raw, path: Path) -> list[dict]:
             field = ".".join(str(p) for p in e.path) or None
             raise DataError(path, f"city '{slug}': {e.message}", field=field,
                             fix="compare with another city's entry and CONTRIBUTING.md")
+        todo = _first_todo(city)
+        if todo:
+            raise DataError(path, f"city '{slug}': field '{todo}' still says TODO", field=todo,
+                            fix="fill it in (CONTRIBUTING.md explains each field)")
         if slug in seen:
             raise DataError(path, f"city '{slug}' is listed twice", field="slug")
         seen.add(slug)

@@ -328,9 +328,38 @@ def check_coverage(tables: dict[str, pd.DataFrame], cities: list[dict]) -> None:
             raise DataError("data/cities.yml", f"city '{c['slug']}' has no rows of its primary series "
                                                f"'{c['primary_series']}' in homicides_annual",
                             fix="implement or fix the derivation step named in its derive: block")
+    monthly = tables["homicides_monthly"]
+    for c in cities:
+        for series in c["series"]:
+            found = ((annual["city"] == c["slug"]) & (annual["series"] == series)).any() or (
+                (monthly["city"] == c["slug"]) & (monthly["series"] == series)).any()
+            if not found:
+                raise DataError("data/cities.yml", f"series '{series}' of city '{c['slug']}' has no source: no "
+                                                   f"derivation step produced rows for it", field="series",
+                                fix="name the step that derives it in the city's derive: block, or remove the series")
     defined = set(tables["indicator_definitions"]["indicator"])
     for t in ("indicators", "country_context"):
         undefined = sorted(set(tables[t]["indicator"]) - defined)
         if undefined:
             raise DataError(f"data/tidy/{t}.csv", f"indicator id(s) without a definition: {undefined}",
                             fix="return an indicator_definitions row from the step that derives them")
+
+
+def compare_with_committed(out_dir: Path, committed_dir: Path = TIDY) -> list[str]:
+    """Differences between freshly derived tables and the committed ones, one sentence per file."""
+    problems = []
+    for table in schema.TABLES:
+        new, old = out_dir / f"{table}.csv", committed_dir / f"{table}.csv"
+        new_lines = new.read_text(encoding="utf-8").splitlines()
+        old_lines = old.read_text(encoding="utf-8").splitlines() if old.exists() else []
+        if new_lines != old_lines:
+            i = next((k for k, (a, b) in enumerate(zip(new_lines, old_lines)) if a != b),
+                     min(len(new_lines), len(old_lines)))
+            got = new_lines[i] if i < len(new_lines) else "<end of file>"
+            had = old_lines[i] if i < len(old_lines) else "<end of file>"
+            problems.append(f"data/tidy/{table}.csv, line {i + 1}: committed {had!r}, derivation gives {got!r} "
+                            f"(fix: run `make data` and commit data/tidy, or fix the step)")
+    for name in ("datapackage.json",):
+        if (out_dir.parent / name).read_bytes() != (committed_dir.parent / name).read_bytes():
+            problems.append(f"data/{name} differs from a fresh derivation (fix: run `make data` and commit it)")
+    return problems

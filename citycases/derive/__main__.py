@@ -18,7 +18,24 @@ def main(argv=None) -> int:
                                   "written unless --out is given, since the tables would be partial)")
     ap.add_argument("--step", action="append", help=f"run only these steps (of {', '.join(step_names())})")
     ap.add_argument("--check", action="store_true", help="validate only, write nothing")
+    ap.add_argument("--verify", action="store_true",
+                    help="derive into a temporary folder and fail if the committed tables differ")
     args = ap.parse_args(argv)
+    if args.verify:
+        import tempfile
+        from . import compare_with_committed
+        with tempfile.TemporaryDirectory() as tmp:
+            try:
+                derive_all(sources_root=args.sources, out_dir=Path(tmp) / "tidy")
+            except DataError as exc:
+                print(f"error: {exc}", file=sys.stderr)
+                return 1
+            problems = compare_with_committed(Path(tmp) / "tidy")
+        for p in problems:
+            print(f"error: {p}", file=sys.stderr)
+        if not problems:
+            print("the committed tidy tables match a fresh derivation")
+        return 1 if problems else 0
     try:
         out = Path(args.out) if args.out else TIDY
         write = not args.check and (args.out is not None or not args.step)

@@ -1,0 +1,157 @@
+"""Each contributor mistake named in CONTRIBUTING.md gets a message that names the file and the fix.
+
+Every registry entry, table and file written here is a HAND-MADE TEST INPUT in a temporary folder.
+"""
+from __future__ import annotations
+
+import shutil
+
+import pandas as pd
+import pytest
+import yaml
+
+from citycases import derive, scaffold, toc
+from citycases.cities import load_cities, validate_cities
+from citycases.errors import DataError
+from citycases.paths import CITIES_FILE, DATA, ROOT, TIDY
+from citycases.sources import load_source_file
+
+
+def a_city():
+    return dict(load_cities()[0])
+
+
+def test_city_missing_a_field():
+    city = a_city()
+    del city["territory"]
+    with pytest.raises(DataError) as err:
+        validate_cities({"cities": [city]}, CITIES_FILE)
+    msg = str(err.value)
+    assert "cities.yml" in msg and "'territory' is a required property" in msg and "fix:" in msg
+
+
+def test_city_with_unfilled_todo():
+    city = a_city()
+    city["comparability"] = "TODO: how this city's count differs"
+    with pytest.raises(DataError, match="field 'comparability': city '.*': field 'comparability' still says TODO"):
+        validate_cities({"cities": [city]}, CITIES_FILE)
+
+
+def test_series_without_a_source():
+    city = a_city()
+    city["series"] = dict(city["series"], ghost={"label": "hand-made", "definition": "a series nobody derives"})
+    tables = {t: pd.read_csv(TIDY / f"{t}.csv", dtype=str, keep_default_na=False)
+              for t in ("homicides_annual", "homicides_monthly", "indicators", "country_context",
+                        "indicator_definitions")}
+    with pytest.raises(DataError) as err:
+        derive.check_coverage(tables, [city])
+    msg = str(err.value)
+    assert "data/cities.yml" in msg and "series 'ghost'" in msg and "has no source" in msg and "fix:" in msg
+
+
+def test_source_without_download_url(tmp_path):
+    entry = {"id": "nourl", "producer": "Hand-made publisher", "title": "Hand-made", "citation": "Hand-made citation",
+             "url_main": "https://example.org/", "date_accessed": "2025-01-01", "licence": "not stated",
+             "files": [{"path": "x/y.csv", "bytes": 1, "sha256": "0" * 64}]}
+    (tmp_path / "nourl.yml").write_text(yaml.safe_dump(entry), encoding="utf-8")
+    with pytest.raises(DataError) as err:
+        load_source_file(tmp_path / "nourl.yml")
+    msg = str(err.value)
+    assert "nourl.yml" in msg and "'url_download' is a required property" in msg and "fix:" in msg
+
+
+def test_event_without_a_source(tmp_path):
+    slug = a_city()["slug"]
+    (tmp_path / f"{slug}.csv").write_text("date,category,title,source_id,citation,citation_url\n"
+                                          "2010-01-01,policing,Hand-made event,,,\n", encoding="utf-8")
+    with pytest.raises(DataError) as err:
+        derive.load_events({}, load_cities(), folder=tmp_path)
+    msg = str(err.value)
+    assert f"{slug}.csv, row 2, field 'source_id': event has no source" in msg
+
+
+def test_chapter_missing_from_toc(tmp_path):
+    text = toc.TOC.read_text(encoding="utf-8")
+    slug = a_city()["slug"]
+    broken = tmp_path / "_toc.yml"
+    broken.write_text(text.replace(f"      - file: book/cities/{slug}\n", ""), encoding="utf-8")
+    found = toc.problems(broken)
+    assert any(f"book/cities/{slug} (a city in data/cities.yml) is missing from the Cities part" in p for p in found)
+
+
+def test_derivation_that_does_not_reproduce_the_committed_table(tmp_path):
+    committed = tmp_path / "committed" / "tidy"
+    shutil.copytree(TIDY, committed)
+    shutil.copy(DATA / "datapackage.json", committed.parent / "datapackage.json")
+    fresh = tmp_path / "fresh" / "tidy"
+    shutil.copytree(TIDY, fresh)
+    shutil.copy(DATA / "datapackage.json", fresh.parent / "datapackage.json")
+    lines = (committed / "homicides_annual.csv").read_text(encoding="utf-8").splitlines(keepends=True)
+    lines[1] = lines[1].replace(",", ",9", 1)  # hand-made edit of the committed copy
+    (committed / "homicides_annual.csv").write_text("".join(lines), encoding="utf-8")
+    found = derive.compare_with_committed(fresh, committed)
+    assert len(found) == 1
+    assert found[0].startswith("data/tidy/homicides_annual.csv, line 2:") and "run `make data`" in found[0]
+
+
+@pytest.fixture
+def sandbox(tmp_path):
+    """Copies of the registry, events folder and toc the scaffold may write to."""
+    cities = tmp_path / "cities.yml"
+    shutil.copy(CITIES_FILE, cities)
+    events = tmp_path / "events"
+    events.mkdir()
+    tocfile = tmp_path / "_toc.yml"
+    shutil.copy(toc.TOC, tocfile)
+    steps = tmp_path / "steps"
+    steps.mkdir()
+    return dict(cities_file=cities, events_dir=events, toc_file=tocfile, steps_dir=steps)
+
+
+def snapshot(sandbox):
+    return {p: p.read_bytes() for d in sandbox.values() for p in ([d] if d.is_file() else sorted(d.iterdir()))}
+
+
+def test_scaffold_creates_entry_events_stub_and_toc(sandbox):
+    written = scaffold.scaffold("testopolis", "Testópolis", "COL", step="testopolis_police", **sandbox)
+    assert {p.name for p in written} == {"cities.yml", "testopolis.csv", "_toc.yml", "testopolis_police.py"}
+    raw = yaml.safe_load(sandbox["cities_file"].read_text(encoding="utf-8"))
+    entry = raw["cities"][-1]
+    assert entry["slug"] == "testopolis" and entry["name"] == "Testópolis" and entry["country_name"] == "Colombia"
+    assert "book/cities/testopolis" in toc.toc_city_files(yaml.safe_load(sandbox["toc_file"].read_text()))
+    assert (sandbox["events_dir"] / "testopolis.csv").read_text() == "date,category,title,source_id,citation,citation_url\n"
+    # the entry is refused until its TODOs are filled
+    with pytest.raises(DataError, match="still says TODO"):
+        validate_cities(raw, sandbox["cities_file"])
+
+
+def test_scaffold_reuses_an_existing_step_without_stub(sandbox):
+    written = scaffold.scaffold("testopolis", "Testópolis", "COL", step=derive.step_names()[0], **sandbox)
+    assert not any(p.suffix == ".py" for p in written)
+
+
+def test_scaffold_twice_is_an_error_that_changes_nothing(sandbox):
+    scaffold.scaffold("testopolis", "Testópolis", "COL", step="testopolis_police", **sandbox)
+    before = snapshot(sandbox)
+    with pytest.raises(DataError, match="city 'testopolis' already exists"):
+        scaffold.scaffold("testopolis", "Testópolis", "COL", step="testopolis_police", **sandbox)
+    assert snapshot(sandbox) == before
+
+
+def test_scaffold_existing_slug_and_bad_codes_change_nothing(sandbox):
+    before = snapshot(sandbox)
+    with pytest.raises(DataError, match="already exists"):
+        scaffold.scaffold(a_city()["slug"], "Again", "COL", **sandbox)
+    with pytest.raises(DataError, match="not an ISO 3166-1 alpha-3 code"):
+        scaffold.scaffold("newtown", "Newtown", "Colombia", **sandbox)
+    with pytest.raises(DataError, match="lower-case letters"):
+        scaffold.scaffold("New Town", "Newtown", "COL", **sandbox)
+    assert snapshot(sandbox) == before
+
+
+def test_stub_step_fails_with_not_yet_implemented(sandbox, tmp_path):
+    scaffold.scaffold("testopolis", "Testópolis", "COL", step="testopolis_police", **sandbox)
+    namespace = {}
+    exec((sandbox["steps_dir"] / "testopolis_police.py").read_text(encoding="utf-8"), namespace)
+    with pytest.raises(DataError, match="derivation step 'testopolis_police' is not yet implemented"):
+        namespace["derive"](None)
