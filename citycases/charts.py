@@ -1,0 +1,830 @@
+"""Altair chart builders: one look for the whole book, one colour per city (fixed by registry order).
+
+Every builder returns an Altair chart (or None when the city has no such data) whose top-level
+`description` is a text description for screen readers and whose `usermeta["citycases"]` carries the
+caption and the source ids; `show(chart)` displays the chart followed by its caption, which names and
+links the sources. Charts embed only the aggregated rows they draw, inline.
+"""
+from __future__ import annotations
+
+import math
+
+import altair as alt
+import numpy as np
+import pandas as pd
+
+from . import metrics
+from . import text as T
+
+# Okabe-Ito, reordered so the first colours are the most distinct on white; yellow last (low contrast).
+PALETTE = ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000", "#F0E442"]
+NATIONAL_COLOUR = "#6b6b6b"      # grey, >= 4.5:1 on white
+EVENT_COLOUR = "#444444"
+WIDTH, HEIGHT = 620, 300
+LEGEND_LIMIT = 600
+# Dash patterns for a city's alternative series (the main series is solid, national rates dotted).
+ALT_DASHES = [[6, 3], [10, 4], [4, 2, 1, 2], [8, 2, 2, 2], [1, 3]]
+SHAPES = ["circle", "square", "triangle-up", "diamond", "cross", "triangle-down", "wedge", "stroke"]
+SMALL_WIDTH, SMALL_HEIGHT = 280, 160
+FONT = "system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif"
+
+
+def _theme() -> dict:
+    return {"config": {
+        "font": FONT,
+        "view": {"stroke": None, "continuousWidth": WIDTH, "continuousHeight": HEIGHT},
+        "axis": {"labelFontSize": 12, "titleFontSize": 12, "titleFontWeight": "normal", "gridColor": "#e6e6e6",
+                 "labelColor": "#333333", "titleColor": "#333333", "domainColor": "#888888", "tickColor": "#888888"},
+        "legend": {"labelFontSize": 12, "titleFontSize": 12, "titleFontWeight": "normal", "orient": "bottom",
+                   "direction": "vertical", "labelLimit": LEGEND_LIMIT},
+        "title": {"fontSize": 14, "fontWeight": "bold", "anchor": "start", "color": "#222222"},
+        "header": {"labelFontSize": 12, "titleFontSize": 12},
+        "line": {"strokeWidth": 2},
+        "point": {"size": 30, "filled": True},
+        "range": {"category": PALETTE},
+    }}
+
+
+try:  # Altair >= 5.5
+    alt.theme.register("citycases", enable=True)(_theme)
+except AttributeError:  # pragma: no cover - older Altair
+    alt.themes.register("citycases", _theme)
+    alt.themes.enable("citycases")
+
+
+# --------------------------------------------------------------------------- colours and metadata
+def city_colour(city) -> str:
+    """The city's colour: by registry position (a City, or an int index)."""
+    i = city if isinstance(city, (int, np.integer)) else city.index
+    return PALETTE[int(i) % len(PALETTE)]
+
+
+def _city_scale(cities) -> alt.Scale:
+    return alt.Scale(domain=[c.name for c in cities], range=[city_colour(c) for c in cities])
+
+
+def _finish(chart, description: str, caption: str, sources, *, title: str | None = None):
+    """Attach the screen-reader description and the caption/sources metadata."""
+    src = [s for s in dict.fromkeys(str(s) for s in sources if s is not None and not pd.isna(s))]
+    props = {"description": description, "usermeta": {"citycases": {"caption": caption, "sources": src}}}
+    if title:
+        props["title"] = title
+    return chart.properties(**props)
+
+
+def _sources_of(*frames) -> list:
+    out = []
+    for f in frames:
+        if f is None or len(f) == 0:
+            continue
+        for col in ("source_id", "population_source_id"):
+            if col in f:
+                out += [s for s in f[col].dropna().astype(str)]
+    return list(dict.fromkeys(out))
+
+
+def source_markdown(source_ids, registry: dict) -> str:
+    """'Producer: Title' linked to the registry's url_main, for each source id (escaped)."""
+    parts = []
+    for sid in source_ids:
+        s = registry.get(sid)
+        if s is None:
+            parts.append(T.md(sid))
+        else:
+            parts.append(T.md_link(f"{s.producer}: {s.title}", s.url_main))
+    return "; ".join(parts)
+
+
+def caption_markdown(chart, registry: dict) -> str:
+    meta = (chart.to_dict(validate=False).get("usermeta") or {}).get("citycases", {})
+    src = source_markdown(meta.get("sources", []), registry)
+    cap = T.md(meta.get("caption", ""))
+    return f"*{cap}*" + (f" Source{'s' if len(meta.get('sources', [])) > 1 else ''}: {src}." if src else "")
+
+
+def show(chart, registry: dict | None = None) -> None:
+    """Display a chart followed by its caption (which names and links its sources)."""
+    from IPython.display import Markdown, display
+
+    if chart is None:
+        return
+    if registry is None:
+        from .sources import load_registry
+        registry = load_registry()
+    display(chart)
+    display(Markdown(caption_markdown(chart, registry)))
+
+
+# --------------------------------------------------------------------------- shared pieces
+def _t_annual(years) -> np.ndarray:
+    """Annual values sit on the year's tick; events sit at their decimal date (March 2008 = 2008.17)."""
+    return np.asarray(years, dtype=float)
+
+
+def _wrap(text: str, width: int = 44) -> list[str] | str:
+    """A chart title as lines of at most `width` characters (Vega draws a list as several lines)."""
+    words, lines, cur = " ".join(str(text).split()).split(" "), [], ""
+    for w in words:
+        if cur and len(cur) + 1 + len(w) > width:
+            lines.append(cur)
+            cur = w
+        else:
+            cur = f"{cur} {w}".strip()
+    if cur:
+        lines.append(cur)
+    return lines[0] if len(lines) == 1 else lines[:3]
+
+
+def _year_axis(title: str = "Year") -> alt.Axis:
+    return alt.Axis(title=title, format="d", tickMinStep=1, labelOverlap=True)
+
+
+def events_frame(city, *, lo: float | None = None, hi: float | None = None) -> pd.DataFrame:
+    """The city's events as rows for rule marks: t (decimal year), date label, title, category, source."""
+    ev = city.events
+    if ev.empty:
+        return pd.DataFrame(columns=["t", "date", "event", "category", "source"])
+    rows = []
+    for _, e in ev.iterrows():
+        start, _end = metrics.event_interval(e["date"])
+        s = city.source(e.get("source_id"))
+        if s is not None:
+            src = f"{s.producer}: {s.title}"
+        else:
+            src = e.get("citation") if not T.is_missing(e.get("citation")) else e.get("citation_url")
+        rows.append({"t": round(metrics.decimal_year(start), 4), "date": T.date_label(e["date"]),
+                     "event": " ".join(str(e["title"]).split()), "category": e["category"],
+                     "source": "" if T.is_missing(src) else " ".join(str(src).split())})
+    df = pd.DataFrame(rows)
+    if lo is not None:
+        df = df[df["t"] >= lo]
+    if hi is not None:
+        df = df[df["t"] <= hi]
+    return df.reset_index(drop=True)
+
+
+def _event_rules(events: pd.DataFrame):
+    return alt.Chart(events).mark_rule(color=EVENT_COLOUR, strokeDash=[3, 3], strokeWidth=1.2, opacity=0.8).encode(
+        x=alt.X("t:Q"),
+        tooltip=[alt.Tooltip("event:N", title="Event"), alt.Tooltip("date:N", title="Date"),
+                 alt.Tooltip("category:N", title="Kind"), alt.Tooltip("source:N", title="Source")],
+    )
+
+
+def _nice_ticks(lo: float, hi: float, log: bool) -> list[float]:
+    if log:
+        lo = max(lo, 1e-3)
+        ticks = []
+        for e in range(int(math.floor(math.log10(lo))), int(math.ceil(math.log10(hi))) + 1):
+            for m in (1, 2, 5):
+                v = m * 10 ** e
+                if lo / 2 <= v <= hi * 2:
+                    ticks.append(round(math.log10(v), 6))
+        return ticks
+    step = 10 ** math.floor(math.log10(hi / 5)) if hi > 0 else 1
+    for m in (1, 2, 2.5, 5, 10):
+        if hi / (m * step) <= 6:
+            step = m * step
+            break
+    return [round(i * step, 6) for i in range(0, int(hi // step) + 2)]
+
+
+def _scale_param():
+    return alt.param(name="yscale", value="linear",
+                     bind=alt.binding_radio(options=["linear", "log"], name="Vertical scale: "))
+
+
+def _scaled_y(field: str, lo: float, hi: float, title: str) -> tuple[str, alt.Y]:
+    """A y encoding that switches between linear and log10 with the `yscale` parameter (Vega-Lite scale
+    types cannot be bound to a parameter, so the log is applied to the data and the axis relabelled)."""
+    lin = _nice_ticks(0, hi, False)
+    log = _nice_ticks(lo, hi, True)
+    calc = f"yscale === 'log' ? (datum.{field} > 0 ? log(datum.{field}) / LN10 : null) : datum.{field}"
+    axis = alt.Axis(title=title, values=alt.ExprRef(expr=f"yscale === 'log' ? {log} : {lin}"),
+                    labelExpr="yscale === 'log' ? format(pow(10, datum.value), ',.3~r') : format(datum.value, ',')")
+    return calc, alt.Y("y_plot:Q", axis=axis, scale=alt.Scale(zero=False, nice=False, padding=8))
+
+
+# --------------------------------------------------------------------------- city charts
+def _trend_rows(city) -> pd.DataFrame:
+    rows = []
+    for s in city.series_ids:
+        r = city.series_rows(s).dropna(subset=["homicide_rate"])
+        if r.empty:
+            continue
+        lab = city.series_label(s) + (" (main series)" if s == city.primary_series else "")
+        rows.append(pd.DataFrame({"series": lab, "t": _t_annual(r["year"]), "year": r["year"].astype(int),
+                                  "rate": r["homicide_rate"].astype(float).round(2),
+                                  "homicides": r["homicides"].astype("Int64"),
+                                  "status": r["status"].astype(str), "kind": "city"}))
+    nat = city.national_rate
+    if not nat.empty:
+        rows.append(pd.DataFrame({"series": f"{city.country_name}, national rate", "t": _t_annual(nat["year"]),
+                                  "year": nat["year"].astype(int), "rate": nat["value"].astype(float).round(2),
+                                  "homicides": pd.array([pd.NA] * len(nat), dtype="Int64"),
+                                  "status": "", "kind": "national"}))
+    if not rows:
+        return pd.DataFrame(columns=["series", "t", "year", "rate", "homicides", "status", "kind"])
+    return pd.concat(rows, ignore_index=True)
+
+
+def homicide_trend_chart(city, *, with_events: bool = True):
+    """Annual homicide rate per 100,000: every series of the city that has rates, the national rate in grey,
+    dated events as rules; a legend to isolate a series and a linear/log switch."""
+    d = _trend_rows(city)
+    if d.empty:
+        return None
+    labels = list(dict.fromkeys(d["series"]))
+    colours = []
+    for lab in labels:
+        colours.append(NATIONAL_COLOUR if lab.endswith("national rate") else city_colour(city))
+    alt_dashes = iter(ALT_DASHES * 3)
+    dashes = [[1, 0] if i == 0 else ([2, 2] if lab.endswith("national rate") else next(alt_dashes))
+              for i, lab in enumerate(labels)]
+    pos = d["rate"][d["rate"] > 0]
+    lo, hi = float(pos.min()) if len(pos) else 0.1, float(d["rate"].max())
+    scale = _scale_param()
+    calc, y = _scaled_y("rate", lo, hi, "Homicides per 100,000 inhabitants")
+    sel = alt.selection_point(fields=["series"], bind="legend")
+    colour = alt.Color("series:N", title=None, scale=alt.Scale(domain=labels, range=colours),
+                       legend=alt.Legend(symbolType="stroke", labelLimit=LEGEND_LIMIT, symbolStrokeWidth=2))
+    base = alt.Chart(d).transform_calculate(y_plot=calc)
+    enc = dict(x=alt.X("t:Q", axis=_year_axis(), scale=alt.Scale(domain=[float(d["t"].min()) - 0.5,
+                                                                          float(d["t"].max()) + 0.5], nice=False)),
+               y=y, color=colour,
+               strokeDash=alt.StrokeDash("series:N", title=None, scale=alt.Scale(domain=labels, range=dashes)),
+               opacity=alt.condition(sel, alt.value(1), alt.value(0.15)))
+    tips = [alt.Tooltip("series:N", title="Series"), alt.Tooltip("year:O", title="Year"),
+            alt.Tooltip("rate:Q", title="Per 100,000", format=",.1f"),
+            alt.Tooltip("homicides:Q", title="Homicides", format=","), alt.Tooltip("status:N", title="Status")]
+    lines = base.mark_line().encode(**enc).add_params(sel)
+    points = base.mark_point(size=22).encode(
+        **enc, tooltip=tips, shape=alt.Shape("series:N", title=None,
+                                             scale=alt.Scale(domain=labels, range=SHAPES[:len(labels)])))
+    layers = [lines, points]
+    ev = events_frame(city, lo=float(d["t"].min()) - 0.5, hi=float(d["t"].max()) + 0.5) if with_events else None
+    if ev is not None and not ev.empty:
+        layers.append(_event_rules(ev))
+    chart = alt.layer(*layers).add_params(scale).properties(width=WIDTH, height=HEIGHT)
+    h = metrics.headline(city)
+    desc = (f"Line chart of the annual homicide rate per 100,000 inhabitants in {city.name}, "
+            f"{T.year_span(d['year'].min(), d['year'].max())}, for {T.plural(len(labels), 'series', 'series')}: "
+            f"{T.join_and(labels)}.")
+    if h["peak"] and h["measure"] == metrics.RATE:
+        desc += (f" The main series peaked at {T.num(h['peak']['value'])} in {h['peak']['year']} and was "
+                 f"{T.num(h['latest']['value'])} in {h['latest']['year']}.")
+    if ev is not None and not ev.empty:
+        desc += f" Dashed vertical rules mark {T.plural(len(ev), 'dated event')}."
+    cap = (f"Annual homicides per 100,000 inhabitants, {city.name}"
+           + (f", with {city.country_name}'s national rate in grey" if not city.national_rate.empty else "")
+           + ". Click a legend entry to isolate a series; switch the vertical scale between linear and log.")
+    srcs = _sources_of(city.annual[city.annual["homicide_rate"].notna()], city.national_rate)
+    return _finish(chart, desc, cap, srcs, title=f"{city.name}: homicides per 100,000 inhabitants")
+
+
+def trend_table(city) -> pd.DataFrame:
+    """The rows behind the trend chart, wide: year x series (rates), plus the national rate."""
+    d = _trend_rows(city)
+    if d.empty:
+        return d
+    w = d.pivot_table(index="year", columns="series", values="rate", aggfunc="first")
+    return w[list(dict.fromkeys(d["series"]))]
+
+
+def series_comparison_chart(city):
+    """Annual homicide counts of every series of the city (None when it has a single series)."""
+    ids = city.series_ids
+    if len(ids) < 2:
+        return None
+    d = city.annual[["series", "year", "homicides", "source_id"]].dropna(subset=["homicides"]).copy()
+    labels = [city.series_label(s) for s in ids]
+    d["series"] = d["series"].map(lambda s: city.series_label(s))
+    d = d.assign(year=d["year"].astype(int), homicides=d["homicides"].astype(int))
+    dashes = [[1, 0]] + (ALT_DASHES * 3)[:len(labels) - 1]
+    shapes = SHAPES
+    sel = alt.selection_point(fields=["series"], bind="legend")
+    enc = dict(x=alt.X("year:Q", axis=_year_axis()),
+               y=alt.Y("homicides:Q", title="Homicides (victims per year)"),
+               color=alt.Color("series:N", title=None, scale=alt.Scale(domain=labels, range=[city_colour(city)] * len(labels)),
+                               legend=alt.Legend(symbolType="stroke", labelLimit=LEGEND_LIMIT)),
+               strokeDash=alt.StrokeDash("series:N", title=None, scale=alt.Scale(domain=labels, range=dashes)),
+               opacity=alt.condition(sel, alt.value(1), alt.value(0.15)))
+    lines = alt.Chart(d[["series", "year", "homicides"]]).mark_line().encode(**enc).add_params(sel)
+    points = alt.Chart(d[["series", "year", "homicides"]]).mark_point().encode(
+        **enc, shape=alt.Shape("series:N", scale=alt.Scale(domain=labels, range=shapes[:len(labels)]), title=None),
+        tooltip=[alt.Tooltip("series:N", title="Series"), alt.Tooltip("year:O", title="Year"),
+                 alt.Tooltip("homicides:Q", title="Homicides", format=",")])
+    chart = alt.layer(lines, points).properties(width=WIDTH, height=260)
+    diffs = metrics.series_differences(city)
+    desc = f"Line chart comparing annual homicide counts from {len(labels)} series for {city.name}: {T.join_and(labels)}."
+    for _, r in diffs.iterrows():
+        if r["years"]:
+            desc += (f" {city.series_label(r['series'])} and the main series overlap in {r['years']} years; the "
+                     f"largest gap is {T.pct(r['max_abs_diff_pct'])} in {r['max_year']}.")
+    cap = f"Annual homicides in {city.name} as counted by each series (counts, so series without a population are shown)."
+    return _finish(chart, desc, cap, _sources_of(d), title=f"{city.name}: the series side by side")
+
+
+def monthly_chart(city, series: str | None = None):
+    """Monthly homicides with the trailing 12-month mean and the dated events."""
+    m = city.monthly_rows(series)
+    if m.empty:
+        return None
+    r = metrics.rolling_mean(m, 12)
+    r["t"] = [round(metrics.decimal_year(x) + 1 / 24, 4) for x in r["month"]]
+    r["label"] = r["month"].dt.strftime("%B %Y")
+    d = r[["t", "label", "homicides", "rolling_mean"]].copy()
+    d["rolling_mean"] = d["rolling_mean"].round(1)
+    colour = city_colour(city)
+    x = alt.X("t:Q", axis=_year_axis("Month"), scale=alt.Scale(nice=False))
+    tips = [alt.Tooltip("label:N", title="Month"), alt.Tooltip("homicides:Q", title="Homicides", format=","),
+            alt.Tooltip("rolling_mean:Q", title="12-month mean", format=",.1f")]
+    base = alt.Chart(d)
+    raw = base.mark_line(color=colour, opacity=0.35, strokeWidth=1).encode(
+        x=x, y=alt.Y("homicides:Q", title="Homicides per month"))
+    pts = base.mark_point(color=colour, opacity=0.0, size=40).encode(x=x, y="homicides:Q", tooltip=tips)
+    roll = base.mark_line(color=colour, strokeWidth=2.5).encode(x=x, y="rolling_mean:Q", tooltip=tips)
+    layers = [raw, roll, pts]
+    ev = events_frame(city, lo=float(d["t"].min()), hi=float(d["t"].max()))
+    if not ev.empty:
+        layers.append(_event_rules(ev))
+    chart = alt.layer(*layers).properties(width=WIDTH, height=HEIGHT)
+    sid = m["series"].iloc[0]
+    first, last = T.month_label(m["month"].iloc[0]), T.month_label(m["month"].iloc[-1])
+    peak_i = r["rolling_mean"].idxmax()
+    desc = (f"Line chart of monthly homicides in {city.name} from {first} to {last} ({city.series_label(sid)}), "
+            f"thin line, with the 12-month mean as a thick line.")
+    if not pd.isna(peak_i):
+        desc += (f" The 12-month mean was highest, {T.num(r.loc[peak_i, 'rolling_mean'])} a month, in the year to "
+                 f"{r.loc[peak_i, 'month'].strftime('%B %Y')}.")
+    if not ev.empty:
+        desc += f" Dashed vertical rules mark {T.plural(len(ev), 'dated event')}."
+    cap = f"Monthly homicides in {city.name} ({city.series_label(sid)}), with the mean of the last 12 months."
+    return _finish(chart, desc, cap, _sources_of(m), title=f"{city.name}: homicides per month")
+
+
+def seasonality_chart(city, series: str | None = None):
+    s = metrics.seasonality(city.monthly_rows(series))
+    if s is None:
+        return None
+    d = s["table"][["month_num", "month", "ratio", "low", "high", "n"]].copy()
+    d[["ratio", "low", "high"]] = d[["ratio", "low", "high"]].round(3)
+    colour = city_colour(city)
+    x = alt.X("month:N", sort=list(d["month"]), title="Calendar month")
+    bars = alt.Chart(d).mark_rule(color=colour, strokeWidth=2).encode(
+        x=x, y=alt.Y("low:Q", title="Homicides relative to the 12-month average (1 = average)",
+                     scale=alt.Scale(zero=False)), y2="high:Q")
+    pts = alt.Chart(d).mark_point(color=colour, size=60).encode(
+        x=x, y="ratio:Q", tooltip=[alt.Tooltip("month:N", title="Month"),
+                                   alt.Tooltip("ratio:Q", title="Relative to average", format=".2f"),
+                                   alt.Tooltip("low:Q", title="95% interval from", format=".2f"),
+                                   alt.Tooltip("high:Q", title="to", format=".2f"),
+                                   alt.Tooltip("n:Q", title="Years")])
+    one = alt.Chart(pd.DataFrame({"y": [1.0]})).mark_rule(color="#888888").encode(y="y:Q")
+    chart = alt.layer(one, bars, pts).properties(width=WIDTH, height=220)
+    desc = (f"Dot chart of how each calendar month's homicides in {city.name} compare with the surrounding "
+            f"12-month average, over {s['years']} years, with 95% intervals. Highest: {s['high_month']}; lowest: "
+            f"{s['low_month']}.")
+    cap = (f"Seasonality of homicides in {city.name}: each month's count divided by the centred 12-month average, "
+           f"averaged over the years, with 95% intervals.")
+    return _finish(chart, desc, cap, _sources_of(city.monthly_rows(series)), title=f"{city.name}: seasonality")
+
+
+def intervention_chart(city, effects: pd.DataFrame, fits: dict, max_events: int = 6):
+    """Small multiples: the data around each analysed intervention, the fitted segments, and the pre-event
+    trend projected forward (dashed)."""
+    if effects is None or effects.empty:
+        return None
+    colour = city_colour(city)
+    panels = []
+    for _, e in effects.head(max_events).iterrows():
+        f = fits[int(e["event_index"])].fitted.copy()
+        f["part"] = np.where(f["post"], "after", "before")
+        lab = f"{T.date_label(e['date'])}: {' '.join(str(e['title']).split())}"
+        if len(lab) > 120:
+            lab = lab[:118].rstrip() + "…"
+        d = f[["t", "y", "fitted", "counterfactual", "part"]].round(3)
+        ytitle = ("Homicides per month" if e["data"] == "monthly" else
+                  ("Per 100,000" if e["measure"] == metrics.RATE else "Homicides per year"))
+        base = alt.Chart(d)
+        x = alt.X("t:Q", axis=_year_axis(None), scale=alt.Scale(zero=False, nice=False))
+        pts = base.mark_point(color=colour, size=14, opacity=0.6, clip=True).encode(
+            x=x, y=alt.Y("y:Q", title=ytitle, scale=alt.Scale(domainMin=0)), tooltip=[alt.Tooltip("t:Q", title="Year", format=".2f"),
+                                                        alt.Tooltip("y:Q", title="Observed", format=",.1f"),
+                                                        alt.Tooltip("fitted:Q", title="Fitted", format=",.1f")])
+        fit = base.mark_line(color=colour, strokeWidth=2, clip=True).encode(x=x, y="fitted:Q", detail="part:N")
+        cf = base.transform_filter("datum.part === 'after'").mark_line(
+            color=NATIONAL_COLOUR, strokeDash=[4, 3], clip=True).encode(x=x, y="counterfactual:Q")
+        rule = alt.Chart(pd.DataFrame({"t": [round(fits[int(e['event_index'])].break_t, 4)]})).mark_rule(
+            color=EVENT_COLOUR, strokeDash=[3, 3]).encode(x="t:Q")
+        panels.append(alt.layer(pts, fit, cf, rule).properties(width=SMALL_WIDTH, height=SMALL_HEIGHT,
+                                                              title=alt.TitleParams(_wrap(lab), fontSize=11)))
+    chart = alt.concat(*panels, columns=2)
+    shown = effects.head(max_events)
+    desc = (f"{len(panels)} small charts, one per intervention in {city.name}: the observed series around the "
+            f"event date as dots, fitted straight lines before and after, and the pre-event trend projected "
+            f"forward as a dashed grey line. Events: "
+            + "; ".join(f"{T.date_label(r['date'])} {' '.join(str(r['title']).split())}" for _, r in shown.iterrows())
+            + ".")
+    cap = (f"Before and after {T.plural(len(panels), 'intervention')} in {city.name}: segmented regression on the "
+           f"series around each date (dashed grey: the earlier trend continued). An association, not proof of cause.")
+    srcs = _sources_of(city.monthly if (shown["data"] == "monthly").any() else None,
+                       city.primary if (shown["data"] == "annual").any() else None, shown)
+    return _finish(chart, desc, cap, srcs, title=f"{city.name}: before and after interventions")
+
+
+MIN_POINTS = 3   # indicators with fewer years are listed in the text, not charted
+
+
+def charted_indicators(rows: pd.DataFrame) -> list[str]:
+    """Indicator ids with at least MIN_POINTS years of values, in order of appearance."""
+    out = []
+    for ind in dict.fromkeys(rows["indicator"]):
+        if rows.loc[rows["indicator"] == ind, "value"].notna().sum() >= MIN_POINTS:
+            out.append(ind)
+    return out
+
+
+def _indicator_panels(rows: pd.DataFrame, defs, colour: str, *, key: str, width=SMALL_WIDTH,
+                      height=SMALL_HEIGHT) -> list:
+    panels = []
+    for ind in charted_indicators(rows):
+        r = rows[rows["indicator"] == ind].dropna(subset=["value"]).sort_values("year")
+        dfn = defs(ind)
+        d = pd.DataFrame({"year": r["year"].astype(int), "value": r["value"].astype(float).round(4)})
+        unit = dfn.get("unit") or (r["unit"].iloc[0] if "unit" in r else "")
+        mark = alt.Chart(d).mark_line(color=colour, point=alt.OverlayMarkDef(color=colour, size=25))
+        panels.append(mark.encode(
+            x=alt.X("year:Q", axis=_year_axis(None), scale=alt.Scale(zero=False)),
+            y=alt.Y("value:Q", title=_wrap(unit, 40), scale=alt.Scale(zero=False), axis=alt.Axis(format=",.4~r")),
+            tooltip=[alt.Tooltip("year:O", title="Year"), alt.Tooltip("value:Q", title=str(dfn.get("label", ind)),
+                                                                       format=",.2f")],
+        ).properties(width=width, height=height, title=alt.TitleParams(_wrap(dfn.get("label", ind)), fontSize=11)))
+    return panels
+
+
+def city_indicators_chart(city):
+    """The city's own indicators beyond homicides, one small chart each (whatever the data hold)."""
+    if city.indicators.empty:
+        return None
+    panels = _indicator_panels(city.indicators, city.definition, city_colour(city), key="city")
+    if not panels:
+        return None
+    labels = [city.definition(i)["label"] for i in charted_indicators(city.indicators)]
+    chart = alt.concat(*panels, columns=2)
+    desc = (f"{len(panels)} small line charts of indicators for {city.name} other than the homicide series: "
+            f"{T.join_and(labels)}.")
+    cap = (f"Other indicators for {city.name} with at least {MIN_POINTS} years of data, each on its own scale "
+           f"(all indicators are listed in the text).")
+    used = city.indicators[city.indicators["indicator"].isin(charted_indicators(city.indicators))]
+    return _finish(chart, desc, cap, _sources_of(used), title=f"{city.name}: other indicators")
+
+
+def governance_indicators(city, headline_only: bool = True) -> list[str]:
+    from .load import GOVERNANCE_HEADLINE, NATIONAL_RATE
+    present = list(dict.fromkeys(city.country["indicator"]))
+    head = [i for i in GOVERNANCE_HEADLINE if i in present]
+    if headline_only:
+        return head
+    return head + [i for i in present if i not in head and i != NATIONAL_RATE]
+
+
+def governance_chart(city):
+    """The country's governance and organised-crime indicators over time (WGI, CPI, GI-TOC)."""
+    inds = governance_indicators(city)
+    rows = city.country[city.country["indicator"].isin(inds)]
+    if rows.empty:
+        return None
+    rows = rows.assign(indicator=pd.Categorical(rows["indicator"], inds, ordered=True)).sort_values(["indicator", "year"])
+    rows = rows.assign(indicator=rows["indicator"].astype(str))
+    panels = _indicator_panels(rows, city.definition, NATIONAL_COLOUR, key="country")
+    if not panels:
+        return None
+    chart = alt.concat(*panels, columns=2)
+    labels = [city.definition(i)["label"] for i in charted_indicators(rows)]
+    desc = (f"{len(panels)} small line charts of {city.country_name}'s national governance and organised-crime "
+            f"scores over time: {T.join_and(labels)}.")
+    cap = (f"{city.country_name}: governance and organised-crime indicators (national, not city, scores; each on "
+           f"its publisher's scale).")
+    return _finish(chart, desc, cap, _sources_of(rows), title=f"{city.country_name}: governance and organised crime")
+
+
+def concentration_chart(city, fraction: float = 0.2):
+    """Share of the city's homicides in its most violent areas, per year, with the dated events."""
+    sub = city.subcity
+    if sub.empty:
+        return None
+    c = metrics.concentration(sub, fraction)
+    k = int(c.loc[c["measure"] == "top", "k"].iloc[0])
+    n = int(sub["area_id"].nunique())
+    area_type = str(sub["area_type"].iloc[0])
+    first = int(sub["year"].min())
+    names = {"top": f"Top {k} of {n} areas that year", "top1": "Most violent area that year",
+             "fixed": f"The top {k} areas of {first}"}
+    d = c.assign(series=c["measure"].map(names), t=_t_annual(c["year"]), share=c["share"].round(1))
+    d = d[["series", "t", "year", "share"]]
+    order = list(names.values())
+    colour = city_colour(city)
+    sel = alt.selection_point(fields=["series"], bind="legend")
+    enc = dict(x=alt.X("t:Q", axis=_year_axis(), scale=alt.Scale(nice=False, domain=[float(d["t"].min()) - 0.5,
+                                                                                     float(d["t"].max()) + 0.5])),
+               y=alt.Y("share:Q", title="Share of the city's homicides (%)", scale=alt.Scale(domain=[0, 100])),
+               color=alt.Color("series:N", title=None, scale=alt.Scale(domain=order, range=[colour, NATIONAL_COLOUR, colour]),
+                               legend=alt.Legend(symbolType="stroke", labelLimit=LEGEND_LIMIT)),
+               strokeDash=alt.StrokeDash("series:N", title=None,
+                                         scale=alt.Scale(domain=order, range=[[1, 0], [2, 2], [6, 3]])),
+               opacity=alt.condition(sel, alt.value(1), alt.value(0.15)))
+    tips = [alt.Tooltip("series:N", title="Measure"), alt.Tooltip("year:O", title="Year"),
+            alt.Tooltip("share:Q", title="Share (%)", format=".1f")]
+    layers = [alt.Chart(d).mark_line().encode(**enc).add_params(sel),
+              alt.Chart(d).mark_point().encode(**enc, tooltip=tips)]
+    ev = events_frame(city, lo=float(d["t"].min()) - 0.5, hi=float(d["t"].max()) + 0.5)
+    if not ev.empty:
+        layers.append(_event_rules(ev))
+    chart = alt.layer(*layers).properties(width=WIDTH, height=260)
+    top = c[c["measure"] == "top"]
+    desc = (f"Line chart of the share of {city.name}'s homicides in its most violent {area_type} areas, "
+            f"{T.year_span(top['year'].min(), top['year'].max())}: the top {k} of {n} areas held between "
+            f"{T.num(top['share'].min(), 0)}% and {T.num(top['share'].max(), 0)}% of homicides.")
+    cap = (f"How concentrated homicides are in {city.name}: share in the most violent {k} of {n} areas "
+           f"({area_type}) each year, in the single most violent one, and in the areas that were the most violent "
+           f"in {first} (if that line falls while the others do not, violence moved elsewhere). Counts, not rates.")
+    return _finish(chart, desc, cap, _sources_of(sub), title=f"{city.name}: concentration of homicides")
+
+
+def area_heatmap(city):
+    """Homicides per area and year (counts), areas ordered by their total."""
+    sub = city.subcity
+    if sub.empty:
+        return None
+    d = sub[["area_name", "year", "homicides"]].copy()
+    d["area_name"] = d["area_name"].map(lambda s: " ".join(str(s).split()))
+    d = d.groupby(["area_name", "year"], as_index=False)["homicides"].sum()
+    d = d.assign(year=d["year"].astype(int), homicides=d["homicides"].astype(int))
+    order = list(d.groupby("area_name")["homicides"].sum().sort_values(ascending=False).index)
+    n = len(order)
+    chart = alt.Chart(d).mark_rect().encode(
+        x=alt.X("year:O", title="Year", axis=alt.Axis(labelAngle=0, labelOverlap=True)),
+        y=alt.Y("area_name:N", sort=order, title=None, axis=alt.Axis(labelLimit=180)),
+        color=alt.Color("homicides:Q", title="Homicides", scale=alt.Scale(scheme="greys")),
+        tooltip=[alt.Tooltip("area_name:N", title="Area"), alt.Tooltip("year:O", title="Year"),
+                 alt.Tooltip("homicides:Q", title="Homicides", format=",")],
+    ).properties(width=WIDTH - 180, height=min(14 * n, 600))
+    top = metrics.top_areas(sub, 3)
+    desc = (f"Heat map of homicides by area ({n} areas) and year in {city.name}; darker is more. The areas with "
+            f"most homicides over the period: "
+            + "; ".join(f"{' '.join(str(r['area_name']).split())} ({T.num(r['share'], 0)}% of the total)"
+                        for _, r in top.iterrows()) + ".")
+    cap = f"Homicides by area and year in {city.name} (counts; areas ordered by their total)."
+    return _finish(chart, desc, cap, _sources_of(sub), title=f"{city.name}: homicides by area")
+
+
+# --------------------------------------------------------------------------- comparison charts
+def _primary_rates(cities) -> pd.DataFrame:
+    rows = []
+    for c in cities:
+        r = c.primary.dropna(subset=["homicide_rate"])
+        if r.empty:
+            continue
+        rows.append(pd.DataFrame({"city": c.name, "year": r["year"].astype(int),
+                                  "rate": r["homicide_rate"].astype(float).round(2),
+                                  "series": c.series_label(c.primary_series), "unit": c.entry["unit"]}))
+    return pd.concat(rows, ignore_index=True) if rows else pd.DataFrame(columns=["city", "year", "rate", "series", "unit"])
+
+
+def all_cities_chart(cities):
+    """Every city's main series, rate per 100,000 on a log scale, each in its colour."""
+    d = _primary_rates(cities)
+    if d.empty:
+        return None
+    d = d[d["rate"] > 0]
+    present = [c for c in cities if c.name in set(d["city"])]
+    sel = alt.selection_point(fields=["city"], bind="legend")
+    enc = dict(x=alt.X("year:Q", axis=_year_axis()),
+               y=alt.Y("rate:Q", title="Homicides per 100,000 inhabitants (log scale)", scale=alt.Scale(type="log")),
+               color=alt.Color("city:N", title=None, scale=_city_scale(present)),
+               opacity=alt.condition(sel, alt.value(1), alt.value(0.12)))
+    tips = [alt.Tooltip("city:N", title="City"), alt.Tooltip("year:O", title="Year"),
+            alt.Tooltip("rate:Q", title="Per 100,000", format=",.1f"), alt.Tooltip("series:N", title="Series"),
+            alt.Tooltip("unit:N", title="Territory")]
+    chart = alt.layer(alt.Chart(d).mark_line().encode(**enc).add_params(sel),
+                      alt.Chart(d).mark_point(size=18).encode(**enc, tooltip=tips)).properties(width=WIDTH, height=340)
+    parts = []
+    for c in present:
+        p = metrics.peak(c.primary, metrics.RATE)
+        last = metrics.latest(c.primary, metrics.RATE)
+        parts.append(f"{c.name} peaked at {T.num(p['value'])} in {p['year']} and was {T.num(last['value'])} in "
+                     f"{last['year']}")
+    desc = (f"Line chart, log scale, of annual homicide rates per 100,000 in {len(present)} cities, "
+            f"{T.year_span(d['year'].min(), d['year'].max())}. " + "; ".join(parts) + ".")
+    cap = ("Annual homicides per 100,000 inhabitants in each city's main series (log scale: equal vertical "
+           "distances are equal ratios). Definitions and territories differ between countries; see each chapter.")
+    srcs = []
+    for c in present:
+        srcs += _sources_of(c.primary)
+    return _finish(chart, desc, cap, srcs, title="Homicide rates, all cities")
+
+
+def indexed_chart(cities):
+    """Each city's main series as % of its own peak (= 100), aligned on years since the peak."""
+    rows = []
+    for c in cities:
+        idx = metrics.indexed_to_peak(c.primary)
+        if idx.empty:
+            continue
+        rows.append(idx.assign(city=c.name, index=idx["index"].astype(float).round(1)))
+    if not rows:
+        return None
+    d = pd.concat(rows, ignore_index=True)[["city", "year", "since_peak", "index"]]
+    present = [c for c in cities if c.name in set(d["city"])]
+    sel = alt.selection_point(fields=["city"], bind="legend")
+    enc = dict(x=alt.X("since_peak:Q", title="Years since the city's peak year", axis=alt.Axis(format="d")),
+               y=alt.Y("index:Q", title="Homicide rate, % of the city's peak (peak = 100)"),
+               color=alt.Color("city:N", title=None, scale=_city_scale(present)),
+               opacity=alt.condition(sel, alt.value(1), alt.value(0.12)))
+    tips = [alt.Tooltip("city:N", title="City"), alt.Tooltip("year:O", title="Year"),
+            alt.Tooltip("since_peak:Q", title="Years since peak"), alt.Tooltip("index:Q", title="% of peak", format=".0f")]
+    half = alt.Chart(pd.DataFrame({"y": [50.0]})).mark_rule(color="#999999", strokeDash=[2, 2]).encode(y="y:Q")
+    chart = alt.layer(half, alt.Chart(d).mark_line().encode(**enc).add_params(sel),
+                      alt.Chart(d).mark_point(size=18).encode(**enc, tooltip=tips)).properties(width=WIDTH, height=320)
+    parts = []
+    for c in present:
+        h = metrics.years_to_halve(c.primary, metrics.best_measure(c.primary))
+        parts.append(f"{c.name} " + (f"fell to half its peak within {T.plural(h['years'], 'year')}" if h
+                                     else "has not fallen to half its peak"))
+    desc = ("Line chart of each city's homicide rate as a percentage of its own peak, aligned on years since the "
+            "peak, with a dotted line at half the peak. " + "; ".join(parts) + ".")
+    cap = "Each city's main series indexed to its peak year (= 100) and aligned on years since that peak."
+    srcs = []
+    for c in present:
+        srcs += _sources_of(c.primary)
+    return _finish(chart, desc, cap, srcs, title="Falls from the peak")
+
+
+def national_rates_chart(cities):
+    """The national homicide rate of each city's country, in the city's colour."""
+    rows, seen = [], set()
+    present = []
+    for c in cities:
+        if c.country_code in seen or c.national_rate.empty:
+            continue
+        seen.add(c.country_code)
+        n = c.national_rate
+        rows.append(pd.DataFrame({"country": c.country_name, "year": n["year"].astype(int),
+                                  "rate": n["value"].astype(float).round(2)}))
+        present.append(c)
+    if not rows:
+        return None
+    d = pd.concat(rows, ignore_index=True)
+    scale = alt.Scale(domain=[c.country_name for c in present], range=[city_colour(c) for c in present])
+    sel = alt.selection_point(fields=["country"], bind="legend")
+    enc = dict(x=alt.X("year:Q", axis=_year_axis()),
+               y=alt.Y("rate:Q", title="Homicides per 100,000 inhabitants (log scale)", scale=alt.Scale(type="log")),
+               color=alt.Color("country:N", title=None, scale=scale),
+               opacity=alt.condition(sel, alt.value(1), alt.value(0.12)))
+    tips = [alt.Tooltip("country:N", title="Country"), alt.Tooltip("year:O", title="Year"),
+            alt.Tooltip("rate:Q", title="Per 100,000", format=",.2f")]
+    chart = alt.layer(alt.Chart(d).mark_line(strokeDash=[2, 2]).encode(**enc).add_params(sel),
+                      alt.Chart(d).mark_point(size=18).encode(**enc, tooltip=tips)).properties(width=WIDTH, height=300)
+    desc = (f"Line chart, log scale, of national homicide rates per 100,000 in {T.join_and([c.country_name for c in present])}, "
+            f"{T.year_span(d['year'].min(), d['year'].max())}.")
+    cap = "National homicide rates of the cities' countries (each in its city's colour), log scale."
+    srcs = []
+    for c in present:
+        srcs += _sources_of(c.national_rate)
+    return _finish(chart, desc, cap, srcs, title="National homicide rates")
+
+
+def governance_scatter(cities, indicators=None):
+    """City homicide rate (latest year) against each country score of the same or an earlier year."""
+    from .load import GOVERNANCE_HEADLINE
+    inds = indicators or GOVERNANCE_HEADLINE
+    rows = []
+    for c in cities:
+        last = metrics.latest(c.primary, metrics.RATE)
+        if last is None:
+            continue
+        for ind in inds:
+            v = metrics.latest_country_value(c, ind, upto=last["year"])
+            if v is None:
+                continue
+            rows.append({"city": c.name, "indicator": c.definition(ind)["label"], "ind": ind,
+                         "score": round(v["value"], 3), "score_year": v["year"], "rate": round(last["value"], 2),
+                         "rate_year": last["year"], "source_id": v["source_id"]})
+    if not rows:
+        return None
+    d = pd.DataFrame(rows)
+    present = [c for c in cities if c.name in set(d["city"])]
+    panels = []
+    for ind in [i for i in inds if i in set(d["ind"])]:
+        s = d[d["ind"] == ind][["city", "indicator", "score", "score_year", "rate", "rate_year"]]
+        label = s["indicator"].iloc[0]
+        base = alt.Chart(s).encode(
+            x=alt.X("score:Q", title=str(label)[:50], scale=alt.Scale(zero=False, padding=12)),
+            y=alt.Y("rate:Q", title="City homicides per 100,000 (log)", scale=alt.Scale(type="log")),
+            color=alt.Color("city:N", title=None, scale=_city_scale(present)),
+            tooltip=[alt.Tooltip("city:N", title="City"), alt.Tooltip("rate:Q", title="Per 100,000", format=",.1f"),
+                     alt.Tooltip("rate_year:O", title="Rate year"), alt.Tooltip("score:Q", title=str(label), format=".2f"),
+                     alt.Tooltip("score_year:O", title="Score year")])
+        panels.append(alt.layer(base.mark_point(size=80), base.mark_text(dx=8, align="left", fontSize=10).encode(
+            text="city:N")).properties(width=SMALL_WIDTH, height=SMALL_HEIGHT + 20))
+    chart = alt.concat(*panels, columns=2)
+    desc = (f"{len(panels)} scatter plots, one per national score ({T.join_and(list(dict.fromkeys(d['indicator'])))}), "
+            f"each placing every city by its country's score (horizontal) and its own latest homicide rate "
+            f"(vertical, log scale).")
+    cap = ("Each city's latest homicide rate against its country's governance and organised-crime scores (latest "
+           "score up to the same year). National scores describe countries, not cities; correlation is not causation.")
+    srcs = []
+    for c in present:
+        srcs += _sources_of(c.primary)
+    srcs += list(d["source_id"])
+    return _finish(chart, desc, cap, srcs, title="Violence and governance")
+
+
+def concentration_comparison_chart(cities, fraction: float = 0.2, threshold: float | None = None):
+    """Share of homicides in the most violent fifth of areas, per year, for cities with sub-city data."""
+    rows, present = [], []
+    for c in cities:
+        if c.subcity.empty:
+            continue
+        k = metrics.concentration_k(c.subcity, fraction)
+        s = metrics.top_k_share(c.subcity, k)
+        n = int(c.subcity["area_id"].nunique())
+        rows.append(pd.DataFrame({"city": c.name, "year": s["year"].astype(int), "share": s["share"].round(1),
+                                  "areas": f"top {k} of {n} areas"}))
+        present.append(c)
+    if not rows:
+        return None
+    d = pd.concat(rows, ignore_index=True)
+    enc = dict(x=alt.X("year:Q", axis=_year_axis()),
+               y=alt.Y("share:Q", title="Share of homicides in the most violent fifth of areas (%)",
+                       scale=alt.Scale(domain=[0, 100])),
+               color=alt.Color("city:N", title=None, scale=_city_scale(present)))
+    tips = [alt.Tooltip("city:N", title="City"), alt.Tooltip("year:O", title="Year"),
+            alt.Tooltip("share:Q", title="Share (%)", format=".1f"), alt.Tooltip("areas:N", title="Areas")]
+    layers = [alt.Chart(d).mark_line().encode(**enc), alt.Chart(d).mark_point().encode(**enc, tooltip=tips),
+              alt.Chart(pd.DataFrame({"y": [100 * fraction]})).mark_rule(color="#999999", strokeDash=[2, 2]).encode(
+                  y="y:Q", tooltip=[alt.Tooltip("y:Q", title="Share with an even spread (%)")])]
+    if threshold is not None:
+        layers.append(alt.Chart(pd.DataFrame({"y": [float(threshold)]})).mark_rule(
+            color="#222222", strokeDash=[6, 3]).encode(y="y:Q", tooltip=[alt.Tooltip("y:Q", title="Claim threshold (%)")]))
+    chart = alt.layer(*layers).properties(width=WIDTH, height=260)
+    desc = ("Line chart of the share of homicides in the most violent fifth of areas, per year, in "
+            + "; ".join(f"{c.name} ({T.num(d.loc[d['city'] == c.name, 'share'].min(), 0)}\u2013"
+                        f"{T.num(d.loc[d['city'] == c.name, 'share'].max(), 0)}%)" for c in present) + ".")
+    cap = ("Share of each city's homicides in its most violent fifth of areas (comunas, police districts...), "
+           "per year; the dotted line is the share an even spread would give"
+           + ("; the dashed line is the claim's threshold" if threshold is not None else "")
+           + ". Counts, not rates: areas differ in population.")
+    srcs = []
+    for c in present:
+        srcs += _sources_of(c.subcity)
+    return _finish(chart, desc, cap, srcs, title="Concentration within cities")
+
+
+# --------------------------------------------------------------------------- claims
+def _selector_colour(sel: dict, cities) -> str:
+    for c in cities:
+        if c.slug == sel.get("city") or c.country_code == sel.get("country"):
+            return city_colour(c)
+    return NATIONAL_COLOUR
+
+
+def claim_chart(claim: dict, cities):
+    """The data that decides a claim: the claim's series around its years (years compared highlighted), or the
+    concentration of homicides for a concentration claim."""
+    from . import claims as C
+
+    if claim["kind"] == "concentration":
+        return concentration_comparison_chart(cities, claim.get("fraction", 0.2), float(claim["threshold_pct"]))
+    sel = claim["data"]
+    found = C.select(sel, cities)
+    if not found or found[0][1].empty:
+        return None
+    label, v, _rows = found[0]
+    if claim["kind"] == "change":
+        marks = [int(claim["start"]), int(claim["end"])]
+        lo, hi = marks[0] - 4, marks[1] + 4
+    else:
+        y = int(claim["year"])
+        marks = list(range(y - int(claim.get("baseline_years", 3)), y)) + [y]
+        lo, hi = y - 10, y + 2
+    v = v[(v.index >= lo) & (v.index <= hi)]
+    d = pd.DataFrame({"year": v.index.astype(int), "value": v.to_numpy().round(3)})
+    d["compared"] = d["year"].isin(marks).map({True: "years compared", False: "other years"})
+    colour = _selector_colour(sel, cities)
+    rate = sel.get("measure") == metrics.RATE or "rate" in str(sel.get("indicator", ""))
+    ytitle = "Per 100,000 inhabitants" if rate else "Homicides (victims or cases)"
+    bars = alt.Chart(d).mark_bar(size=14).encode(
+        x=alt.X("year:O", title="Year", axis=alt.Axis(labelAngle=0, labelOverlap=True)),
+        y=alt.Y("value:Q", title=ytitle),
+        color=alt.Color("compared:N", title=None, scale=alt.Scale(domain=["years compared", "other years"],
+                                                                 range=[colour, "#c8c8c8"])),
+        tooltip=[alt.Tooltip("year:O", title="Year"), alt.Tooltip("value:Q", title=ytitle, format=",.2f")])
+    chart = bars.properties(width=WIDTH - 120, height=200)
+    res = C.check(claim, cities)
+    desc = (f"Bar chart of {label}, {T.year_span(d['year'].min(), d['year'].max())}, with the years the claim "
+            f"compares highlighted. Claim: {res.claim} Verdict: {res.verdict}. {res.evidence}")
+    cap = f"The data behind the claim \u201c{res.claim}\u201d: {label}."
+    srcs = list(_rows["source_id"].dropna().astype(str).unique()) if "source_id" in _rows else []
+    return _finish(chart, desc, cap, srcs, title=label[:90])

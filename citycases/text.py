@@ -1,0 +1,708 @@
+"""Formatting numbers and data text for the book's computed prose.
+
+Every string that comes from data (city names, series labels, event titles, source titles, URLs) goes
+through `md()` before it is put into Markdown, or `html()` before it is put into HTML, so a title such as
+`<script>` or `"><img onerror=...>` is shown as text, never interpreted.
+"""
+from __future__ import annotations
+
+import html as _html
+import math
+import re
+
+import numpy as np
+import pandas as pd
+
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+!|<>~$&])")
+_URL = re.compile(r"https?://[^\s<>\"'`]+")
+
+
+def md(text) -> str:
+    """Data text as literal text in (MyST or CommonMark) Markdown: every markup character is escaped and
+    whitespace (including newlines, which could start a new block) is collapsed to single spaces."""
+    if text is None or (isinstance(text, float) and math.isnan(text)):
+        return ""
+    return _MD_SPECIAL.sub(r"\\\1", " ".join(str(text).split()))
+
+
+def html(text) -> str:
+    """Data text as literal text in HTML (element content or a quoted attribute)."""
+    if text is None or (isinstance(text, float) and math.isnan(text)):
+        return ""
+    return _html.escape(" ".join(str(text).split()), quote=True)
+
+
+def safe_url(url) -> str | None:
+    """The URL if it is a plain http(s) URL without characters that could break out of a link, else None."""
+    if url is None or not isinstance(url, str):
+        return None
+    u = url.strip()
+    return u if _URL.fullmatch(u) else None
+
+
+def md_link(label, url) -> str:
+    """A Markdown link with escaped label; an unsafe or missing URL gives the label alone."""
+    u = safe_url(url)
+    if u is None:
+        return md(label)
+    # Parentheses are percent-encoded so they cannot close the link destination early.
+    u = u.replace("(", "%28").replace(")", "%29")
+    return f"[{md(label)}]({u})"
+
+
+def html_link(label, url) -> str:
+    u = safe_url(url)
+    if u is None:
+        return html(label)
+    return f'<a href="{html(u)}">{html(label)}</a>'
+
+
+def is_missing(x) -> bool:
+    if x is None:
+        return True
+    try:
+        return bool(pd.isna(x))
+    except (TypeError, ValueError):
+        return False
+
+
+def num(x, decimals: int = 1) -> str:
+    """A number for prose: thousands separators, fixed decimals; missing values read 'n/a'."""
+    if is_missing(x):
+        return "n/a"
+    x = float(x)
+    if decimals == 0:
+        return f"{round(x):,}"
+    return f"{x:,.{decimals}f}"
+
+
+def smart(x) -> str:
+    """Whole numbers without decimals, others with two."""
+    if is_missing(x):
+        return "n/a"
+    return count(x) if float(x) == round(float(x)) else num(x, 2)
+
+
+def count(x) -> str:
+    return num(x, 0)
+
+
+def pct(x, decimals: int = 0, signed: bool = True) -> str:
+    """A percentage change: '−82%' / '+14%' (true minus sign)."""
+    if is_missing(x):
+        return "n/a"
+    s = f"{abs(float(x)):,.{decimals}f}%"
+    if not signed:
+        return s
+    if round(float(x), decimals) == 0:
+        return s
+    return ("\u2212" if x < 0 else "+") + s
+
+
+def ratio(x, decimals: int = 1) -> str:
+    if is_missing(x):
+        return "n/a"
+    return f"{float(x):,.{decimals}f}\u00d7"
+
+
+def year_span(first, last) -> str:
+    if is_missing(first) or is_missing(last):
+        return "n/a"
+    first, last = int(first), int(last)
+    return str(first) if first == last else f"{first}\u2013{last}"
+
+
+def years_list(years) -> str:
+    """[2001, 2002, 2003, 2007] -> '2001–2003, 2007'."""
+    ys = sorted(int(y) for y in years)
+    if not ys:
+        return "none"
+    runs, start, prev = [], ys[0], ys[0]
+    for y in ys[1:]:
+        if y == prev + 1:
+            prev = y
+            continue
+        runs.append(year_span(start, prev))
+        start = prev = y
+    runs.append(year_span(start, prev))
+    return ", ".join(runs)
+
+
+def plural(n: int, word: str, words: str | None = None) -> str:
+    return f"{n:,} {word if n == 1 else (words or word + 's')}"
+
+
+def join_and(items) -> str:
+    items = [str(i) for i in items]
+    if not items:
+        return ""
+    if len(items) == 1:
+        return items[0]
+    return ", ".join(items[:-1]) + " and " + items[-1]
+
+
+def month_label(ym: str) -> str:
+    """'2009-03' -> 'March 2009'."""
+    ts = pd.Timestamp(f"{ym}-01")
+    return ts.strftime("%B %Y")
+
+
+def date_label(d: str) -> str:
+    """Event dates as precise as they are known: '2002-10-16' -> '16 October 2002', '2008-03' -> 'March 2008'."""
+    d = str(d)
+    if re.fullmatch(r"\d{4}", d):
+        return d
+    if re.fullmatch(r"\d{4}-\d{2}", d):
+        return month_label(d)
+    ts = pd.Timestamp(d)
+    return f"{ts.day} {ts.strftime('%B %Y')}"
+
+
+# =========================================================================== computed prose
+# Each function returns Markdown (data text escaped with md()) describing a city from its data; a section
+# without data gets one sentence saying so, computed from the data, never a per-city branch.
+
+def md_table(header: list[str], rows: list[list], align: list[str] | None = None) -> str:
+    """A Markdown table; every cell is escaped unless it is already Markdown (wrap it in Raw)."""
+    def cell(x):
+        return x.text if isinstance(x, Raw) else md(x)
+    align = align or ["l"] * len(header)
+    sep = ["---:" if a == "r" else "---" for a in align]
+    lines = ["| " + " | ".join(cell(h) for h in header) + " |", "| " + " | ".join(sep) + " |"]
+    lines += ["| " + " | ".join(cell(x) for x in r) + " |" for r in rows]
+    return "\n".join(lines)
+
+
+class Raw:
+    """Markdown that is already safe (built from escaped parts)."""
+    def __init__(self, text: str):
+        self.text = text
+
+
+def table_html(df: pd.DataFrame, *, summary: str | None = None, index: bool = True, float_format=None) -> str:
+    """A DataFrame as an escaped HTML table, optionally folded in a <details> element."""
+    fmt = float_format or (lambda v: f"{v:,.2f}")
+    body = df.to_html(escape=True, index=index, na_rep="", float_format=fmt, border=0,
+                      classes=["citycases-table"])
+    if summary:
+        return f"<details><summary>{html(summary)}</summary>\n{body}\n</details>"
+    return body
+
+
+def source_md(city, source_id) -> str:
+    s = city.source(source_id)
+    if s is None:
+        return md(source_id) if not is_missing(source_id) else ""
+    return md_link(f"{s.producer}: {s.title}", s.url_main)
+
+
+def _unit_phrase(measure: str) -> str:
+    return "per 100,000 inhabitants" if measure == "homicide_rate" else "homicides"
+
+
+def _value(v: float, measure: str) -> str:
+    return f"{num(v, 1)} per 100,000" if measure == "homicide_rate" else f"{count(v)} homicides"
+
+
+def at_a_glance(city) -> str:
+    from . import metrics
+    h = metrics.headline(city)
+    name = md(city.name)
+    if h["peak"] is None:
+        return f"There are no annual homicide figures for {name} in these data."
+    m = h["measure"]
+    p, last, cov = h["peak"], h["latest"], h["coverage"]
+    items = [f"**Main series:** {md(city.series_label(city.primary_series))}, "
+             f"{md(city.entry['territory'])}."]
+    if m != "homicide_rate":
+        items.append("No population is available for the main series, so the figures below are counts, not rates.")
+    items.append(f"**Peak:** {_value(p['value'], m)} in {p['year']}.")
+    prelim = " (preliminary)" if last.get("status") == "preliminary" else ""
+    items.append(f"**Latest year:** {_value(last['value'], m)} in {last['year']}{prelim}.")
+    if last["year"] != p["year"]:
+        items.append(f"**Change from the peak:** {pct(h['change_from_peak'])} between {p['year']} and "
+                     f"{last['year']}.")
+    else:
+        items.append("**Change from the peak:** the latest year is the peak year.")
+    if h["halved"]:
+        hv = h["halved"]
+        items.append(f"**Halving:** the {'rate' if m == 'homicide_rate' else 'count'} first fell to half its peak "
+                     f"or less in {hv['year']}, {plural(hv['years'], 'year')} after the peak.")
+    else:
+        items.append(f"**Halving:** the {'rate' if m == 'homicide_rate' else 'count'} has not fallen to half its "
+                     f"peak in the years covered.")
+    if h["ratio"]:
+        r = h["ratio"]
+        rel = "above" if r["ratio"] > 1 else "below"
+        items.append(f"**Relative to {md(city.country_name)}:** in {r['year']} the rate was {ratio(r['ratio'])} the "
+                     f"national rate ({num(r['city'])} against {num(r['national'])} per 100,000), i.e. {rel} it.")
+    else:
+        items.append(f"**Relative to {md(city.country_name)}:** no year has both a city rate and a national rate.")
+    gaps = f"missing {years_list(cov['missing'])}" if cov["missing"] else "no gaps"
+    items.append(f"**Coverage:** {year_span(cov['first'], cov['last'])}, {plural(cov['years'], 'year')} with "
+                 f"data, {gaps}" + (f"; {years_list(cov['preliminary'])} preliminary" if cov["preliminary"] else "")
+                 + f"; {plural(len(city.series_ids), 'series', 'series')} in all.")
+    return "\n".join(f"- {i}" for i in items)
+
+
+def _series_years(city, s) -> str:
+    from . import metrics
+    cov = metrics.coverage(city.series_rows(s), "homicides")
+    if cov is None:
+        return "no years"
+    out = year_span(cov["first"], cov["last"])
+    if cov["missing"]:
+        out += f" (missing {years_list(cov['missing'])})"
+    return out
+
+
+def sources_section(city) -> str:
+    from . import metrics
+    name = md(city.name)
+    out = [f"The chapter's main series is **{md(city.series_label(city.primary_series))}**. "
+           f"{md(city.entry['primary_series_reason'])}", "",
+           f"**Territory.** {md(city.entry['territory'])}", "",
+           f"**Population.** {md(city.entry['population_note'])}", "",
+           f"**What is counted.** {md(city.entry['comparability'])}", ""]
+    rows = []
+    for s in city.series_ids:
+        r = city.series_rows(s)
+        srcs = list(dict.fromkeys(r["source_id"].dropna()))
+        rate = "yes" if r["homicide_rate"].notna().any() else "no"
+        rows.append([Raw(("**" + md(city.series_label(s)) + "**") if s == city.primary_series else md(city.series_label(s))),
+                     city.series_definition(s), metrics.series_unit(r) or "", _series_years(city, s), rate,
+                     Raw("; ".join(source_md(city, x) for x in srcs))])
+    if rows:
+        out += [md_table(["Series", "Definition", "Territory", "Years", "Rate", "Source"], rows), ""]
+    diffs = metrics.series_differences(city)
+    notes = []
+    for _, d in diffs.iterrows():
+        lab = md(city.series_label(d["series"]))
+        if not d["same_unit"]:
+            notes.append(f"{lab} counts a different territory ({md(d['unit'])}); it is context, not a "
+                         f"substitute for the main series.")
+        elif not d["years"]:
+            notes.append(f"{lab} shares no year with the main series.")
+        else:
+            more = "more" if d["mean_diff_pct"] > 0 else "fewer"
+            notes.append(f"Where {lab} and the main series overlap ({year_span(d['first'], d['last'])}, "
+                         f"{plural(int(d['years']), 'year')}), {lab} counts on average {pct(abs(d['mean_diff_pct']), 0, False)} "
+                         f"{more} homicides; the largest gap is {pct(d['max_abs_diff_pct'])} in {int(d['max_year'])}.")
+    if notes:
+        out += ["**Where the series differ.**", ""] + [f"- {n}" for n in notes]
+    else:
+        out.append(f"{name} has a single homicide series in these data, so there is no second count to check it against.")
+    return "\n".join(out)
+
+
+def trend_notes(city) -> str:
+    out = []
+    no_rate = [s for s in city.series_ids if city.series_rows(s)["homicide_rate"].isna().all()]
+    if no_rate:
+        out.append(f"{join_and([md(city.series_label(s)) for s in no_rate])} "
+                   f"{'has' if len(no_rate) == 1 else 'have'} no population denominator here, so "
+                   f"{'it appears' if len(no_rate) == 1 else 'they appear'} only as counts, in the chart of the "
+                   f"series side by side above.")
+    nat = city.national_rate
+    if nat.empty:
+        out.append(f"There is no national homicide rate for {md(city.country_name)} in these data.")
+    else:
+        d = city.definition(nat["indicator"].iloc[0] if "indicator" in nat else "wdi_homicide_rate")
+        src = source_md(city, nat["source_id"].iloc[0])
+        out.append(f"The grey line is {md(city.country_name)}'s national rate ({year_span(nat['year'].min(), nat['year'].max())}, "
+                   f"{src}), which counts the whole country and may define homicide differently from the city series.")
+    return " ".join(out)
+
+
+def monthly_summary(city) -> str:
+    from . import metrics
+    name = md(city.name)
+    m = city.monthly_rows()
+    if m.empty:
+        return f"There are no monthly homicide counts for {name} in these data."
+    sid = m["series"].iloc[0]
+    r = metrics.rolling_mean(m)
+    out = [f"Monthly counts run from {month_label(m['month'].iloc[0])} to {month_label(m['month'].iloc[-1])} "
+           f"({md(city.series_label(sid))}: {md(city.series_definition(sid))})"]
+    gaps = int(r["homicides"].isna().sum())
+    out[0] += f", with {plural(gaps, 'month')} missing." if gaps else "."
+    others = [s for s in city.monthly_series_ids if s != sid]
+    if others:
+        out.append(f"Other monthly series in the data (not charted): {join_and([md(city.series_label(s)) for s in others])}.")
+    if r["rolling_mean"].notna().any():
+        i = r["rolling_mean"].idxmax()
+        j = r["rolling_mean"].idxmin()
+        out.append(f"The 12-month mean was highest in the year to {r.loc[i, 'month'].strftime('%B %Y')} "
+                   f"({num(r.loc[i, 'rolling_mean'])} a month) and lowest in the year to "
+                   f"{r.loc[j, 'month'].strftime('%B %Y')} ({num(r.loc[j, 'rolling_mean'])} a month).")
+    text_ = " ".join(out)
+    ch = metrics.sharpest_changes(m)
+    if not ch.empty:
+        items = []
+        for _, c in ch.iterrows():
+            items.append(f"{'Rise' if c['kind'] == 'rise' else 'Fall'}: {count(c['total'])} homicides in the 12 "
+                         f"months to {c['month'].strftime('%B %Y')}, against {count(c['previous'])} in the 12 months "
+                         f"before ({pct(c['pct'])}).")
+        text_ += "\n\nSharpest changes between consecutive 12-month periods:\n\n" + "\n".join(f"- {i}" for i in items)
+    s = metrics.seasonality(m)
+    if s is None:
+        text_ += "\n\nThere are too few complete years of monthly data to look for a seasonal pattern."
+    else:
+        t = s["table"]
+        hi, lo = t.loc[t["ratio"].idxmax()], t.loc[t["ratio"].idxmin()]
+        clear = s["p_value"] < 0.05
+        text_ += (f"\n\n**Seasonality.** Over {plural(s['years'], 'year')}, "
+                  + ("the calendar months differ more than chance alone would easily produce"
+                     if clear else "the calendar months do not differ clearly")
+                  + f" (Kruskal-Wallis test, p = {num(s['p_value'], 3)}). On average {hi['month']} is "
+                  f"{pct((hi['ratio'] - 1) * 100)} against the surrounding 12-month average and {lo['month']} "
+                  f"{pct((lo['ratio'] - 1) * 100)}.")
+    return text_
+
+
+def events_md(city) -> str:
+    ev = city.events
+    if ev.empty:
+        return f"There are no dated events for {md(city.name)} in these data."
+    items = []
+    for _, e in ev.iterrows():
+        if not is_missing(e.get("source_id")) and city.source(e["source_id"]) is not None:
+            src = source_md(city, e["source_id"])
+            if not is_missing(e.get("citation")):
+                src += f", citing {md_link(e['citation'], e.get('citation_url'))}" if safe_url(e.get("citation_url")) \
+                    else f", citing {md(e['citation'])}"
+        elif not is_missing(e.get("citation_url")):
+            src = md_link(e["citation"] if not is_missing(e.get("citation")) else e["citation_url"], e["citation_url"])
+        else:
+            src = md(e.get("citation") or e.get("source_id") or "")
+        items.append(f"**{date_label(e['date'])}** ({md(e['category'])}): {md(e['title'])}. Source: {src}.")
+    return "\n".join(f"- {i}" for i in items)
+
+
+def _ci(v, lo, hi, d=1) -> str:
+    return f"{num(v, d)} ({num(lo, d)} to {num(hi, d)})"
+
+
+def effects_md(city, effects) -> str:
+    from . import metrics
+    name = md(city.name)
+    ev = city.events
+    if ev.empty:
+        return f"There are no dated events for {name}, so there is nothing to estimate before and after."
+    n_int = int(ev["category"].isin(metrics.INTERVENTION_CATEGORIES).sum())
+    if effects is None or effects.empty:
+        if n_int == 0:
+            return (f"None of the {plural(len(ev), 'dated event')} for {name} is an intervention (policing, military, "
+                    f"urban, institutional, legal or prevention), so no before/after estimate is made.")
+        return (f"None of the {plural(n_int, 'intervention')} for {name} has enough data on both sides of its date "
+                f"(at least a year of monthly counts or four years of annual figures) for a before/after estimate.")
+    rows = []
+    for _, e in effects.iterrows():
+        unit = "homicides a month" if e["data"] == "monthly" else (
+            "per 100,000" if e["measure"] == "homicide_rate" else "homicides a year")
+        data = f"{'monthly' if e['data'] == 'monthly' else 'annual'} ({unit}), {e['n_before']} before / {e['n_after']} after"
+        rows.append([Raw(f"**{date_label(e['date'])}**: {md(e['title'])}"), data,
+                     num(e["pre_level"]),
+                     _ci(e["level"], e["level_low"], e["level_high"]),
+                     _ci(e["slope"], e["slope_low"], e["slope_high"]),
+                     str(int(e["other_events"]))])
+    head = (f"{plural(len(effects), 'intervention')} of {n_int} "
+            f"{'has' if len(effects) == 1 else 'have'} enough data around {'its' if len(effects) == 1 else 'their'} "
+            f"date for an estimate.")
+    table = md_table(["Event", "Data used", "Level just before (fitted)", "Change in level at the date (95% CI)",
+                      "Change in trend, per year (95% CI)", "Other events in the window"], rows,
+                     ["l", "l", "r", "r", "r", "r"])
+    return head + "\n\n" + table
+
+
+def governance_md(city) -> str:
+    from . import metrics
+    from .load import GOVERNANCE_HEADLINE
+    name = md(city.name)
+    out = []
+    if city.indicators.empty:
+        out.append(f"There are no city-level indicators beyond homicides for {name} in these data.")
+    else:
+        items = []
+        for ind in dict.fromkeys(city.indicators["indicator"]):
+            r = city.indicators[city.indicators["indicator"] == ind].dropna(subset=["value"]).sort_values("year")
+            d = city.definition(ind)
+            last = r.iloc[-1]
+            span = year_span(r["year"].min(), r["year"].max())
+            items.append(f"**{md(d['label'])}** ({md(last['unit'])}; {span}): {smart(last['value'])} in "
+                         f"{int(last['year'])}. {md(d['definition'])} Source: "
+                         f"{'; '.join(source_md(city, s) for s in dict.fromkeys(r['source_id'].dropna()))}.")
+        out.append(f"Indicators for {name} beyond the homicide count:\n\n" + "\n".join(f"- {i}" for i in items))
+    heads = [i for i in GOVERNANCE_HEADLINE if i in set(city.country["indicator"])]
+    if not heads:
+        out.append(f"There are no national governance or organised-crime scores for {md(city.country_name)} in these data.")
+    else:
+        items = []
+        for ind in heads:
+            r = city.country_indicator(ind).dropna(subset=["value"])
+            d = city.definition(ind)
+            first, last = r.iloc[0], r.iloc[-1]
+            change = "" if len(r) < 2 else f" ({smart(first['value'])} in {int(first['year'])})"
+            items.append(f"**{md(d['label'])}** ({md(d['unit'])}): {smart(last['value'])} in {int(last['year'])}"
+                         f"{change}. Source: {source_md(city, last['source_id'])}.")
+        out.append(f"National scores for {md(city.country_name)} (they describe the country, not the city):\n\n"
+                   + "\n".join(f"- {i}" for i in items))
+    return "\n\n".join(out)
+
+
+def other_country_indicators(city) -> pd.DataFrame:
+    """Latest value of every country indicator that is neither the national rate nor a headline score."""
+    from .load import GOVERNANCE_HEADLINE, NATIONAL_RATE
+    rows = []
+    for ind in dict.fromkeys(city.country["indicator"]):
+        if ind in GOVERNANCE_HEADLINE or ind == NATIONAL_RATE:
+            continue
+        r = city.country_indicator(ind).dropna(subset=["value"])
+        if r.empty:
+            continue
+        d = city.definition(ind)
+        s = city.source(r["source_id"].iloc[-1])
+        rows.append({"Indicator": d["label"], "Unit": d["unit"], "Years": year_span(r["year"].min(), r["year"].max()),
+                     "Latest year": int(r["year"].iloc[-1]), "Latest value": float(r["value"].iloc[-1]),
+                     "Source": f"{s.producer}: {s.title}" if s else r["source_id"].iloc[-1]})
+    return pd.DataFrame(rows)
+
+
+def concentration_md(city, fraction: float = 0.2) -> str:
+    from . import metrics
+    name = md(city.name)
+    sub = city.subcity
+    if sub.empty:
+        return (f"There are no homicide counts by area within {name} in these data, so where violence concentrates "
+                f"inside the city cannot be shown here.")
+    k = metrics.concentration_k(sub, fraction)
+    n = int(sub["area_id"].nunique())
+    types = sub.groupby("area_type")["area_id"].nunique()
+    kinds = (f"each a {md(types.index[0])}" if len(types) == 1 else
+             join_and([f"{int(v)} of type {md(t)}" for t, v in types.items()]))
+    top = metrics.top_k_share(sub, k)
+    fixed = metrics.fixed_set_share(sub, k)
+    hi, lo = top.loc[top["share"].idxmax()], top.loc[top["share"].idxmin()]
+    tops = metrics.top_areas(sub, 3)
+    src = "; ".join(source_md(city, s) for s in dict.fromkeys(sub["source_id"].dropna()))
+    out = [f"Counts by area cover {year_span(sub['year'].min(), sub['year'].max())} for {n} areas ({kinds}); "
+           f"source: {src}. The most violent fifth of areas ({k} of {n}) held between {num(lo['share'], 0)}% "
+           f"({int(lo['year'])}) and {num(hi['share'], 0)}% ({int(hi['year'])}) of the city's homicides, against "
+           f"{num(100 * k / n, 0)}% if homicides were spread evenly over areas. Over the whole period the areas with "
+           f"most homicides were "
+           + join_and([f"{md(r['area_name'])} ({num(r['share'], 0)}% of the total)" for _, r in tops.iterrows()]) + "."]
+    out.append(f"The {k} areas that were most violent in {int(fixed['year'].iloc[0])} held "
+               f"{num(fixed['share'].iloc[0], 0)}% of homicides then and {num(fixed['share'].iloc[-1], 0)}% in "
+               f"{int(fixed['year'].iloc[-1])}.")
+    # Around each intervention inside the years covered: mean top-fifth share in the three years before and after.
+    items = []
+    for _, e in city.events.iterrows():
+        if e["category"] not in metrics.INTERVENTION_CATEGORIES:
+            continue
+        y = int(str(e["date"])[:4])
+        before = top[(top["year"] < y) & (top["year"] >= y - 3)]["share"]
+        after = top[(top["year"] > y) & (top["year"] <= y + 3)]["share"]
+        if len(before) >= 2 and len(after) >= 2:
+            items.append(f"{date_label(e['date'])}, {md(e['title'])}: {num(before.mean(), 0)}% on average in the "
+                         f"{plural(len(before), 'year')} before, {num(after.mean(), 0)}% in the "
+                         f"{plural(len(after), 'year')} after.")
+    if items:
+        out.append("Share of homicides in the most violent fifth of areas around each intervention (a description, "
+                   "not an estimate of effect):\n\n" + "\n".join(f"- {i}" for i in items))
+    return "\n\n".join(out)
+
+
+def caveats_md(city) -> str:
+    from . import metrics
+    items = [f"**What is counted.** {md(city.entry['comparability'])}",
+             f"**Population.** {md(city.entry['population_note'])}"]
+    items += [md(c) for c in city.entry.get("caveats", [])]
+    cov = metrics.coverage(city.primary, "homicides")
+    if cov and cov["missing"]:
+        items.append(f"The main series has no figure for {years_list(cov['missing'])}.")
+    if cov and cov["preliminary"]:
+        items.append(f"Figures for {years_list(cov['preliminary'])} are preliminary and may be revised.")
+    if cov and cov["years"] < 10:
+        items.append(f"The main series has only {plural(cov['years'], 'year')}, too few to speak of a long-run trend.")
+    used = set(city.annual["source_id"].dropna()) | set(city.monthly["source_id"].dropna()) | \
+        set(city.subcity["source_id"].dropna())
+    for sid in sorted(used):
+        s = city.source(sid)
+        if s is None:
+            continue
+        for c in s.extra.get("caveats", []) or []:
+            items.append(f"{md(c)} ({md_link(s.producer + ': ' + s.title, s.url_main)})")
+    return "\n".join(f"- {i}" for i in items)
+
+
+def book_title() -> str:
+    import yaml
+    from .paths import ROOT
+    try:
+        return yaml.safe_load((ROOT / "_config.yml").read_text(encoding="utf-8")).get("title") or "citycases"
+    except (OSError, yaml.YAMLError):
+        return "citycases"
+
+
+def data_links_html(city, base: str = "../_static/data") -> str:
+    """Links to the city's CSV files (written by load.export_city_tables) with their row counts."""
+    items = []
+    for table, df in city.tables().items():
+        if df.empty:
+            continue
+        href = f"{base}/{city.slug}/{table}.csv"
+        items.append(f'<li><a href="{html(href)}" download>{html(table)}.csv</a> ({len(df):,} rows)</li>')
+    return ("<ul class=\"citycases-downloads\">\n" + "\n".join(items) + "\n</ul>") if items else \
+        f"<p>There are no data rows for {html(city.name)}.</p>"
+
+
+def citation_md(city) -> str:
+    dates = [city.source(s).date_accessed for s in set(city.annual["source_id"].dropna()) if city.source(s)]
+    accessed = max(dates) if dates else None
+    cite = (f"The citycases contributors. \u201c{md(city.name)}.\u201d In *{md(book_title())}*. "
+            + (f"Sources accessed up to {md(accessed)}." if accessed else ""))
+    return f"{cite}"
+
+
+def show_md(s: str) -> None:
+    """Display computed Markdown (already escaped) as a cell output."""
+    from IPython.display import Markdown, display
+    display(Markdown(s))
+
+
+def show_html(s: str) -> None:
+    from IPython.display import HTML, display
+    display(HTML(s))
+
+
+def glue_headline(city) -> dict:
+    """Glue the at-a-glance figures (display=False) so other pages can cite them; returns what was glued."""
+    from myst_nb import glue
+    from . import metrics
+    h = metrics.headline(city)
+    vals = {
+        "peak_year": h["peak"]["year"] if h["peak"] else None,
+        "peak_value": round(h["peak"]["value"], 3) if h["peak"] else None,
+        "latest_year": h["latest"]["year"] if h["latest"] else None,
+        "latest_value": round(h["latest"]["value"], 3) if h["latest"] else None,
+        "change_from_peak_pct": None if is_missing(h["change_from_peak"]) else round(h["change_from_peak"], 1),
+        "years_to_halve": h["halved"]["years"] if h["halved"] else None,
+        "ratio_to_national": round(h["ratio"]["ratio"], 3) if h["ratio"] else None,
+    }
+    for k, v in vals.items():
+        glue(k, v, display=False)
+    return vals
+
+
+# --------------------------------------------------------------------------- comparison prose
+def comparison_table_html(cities) -> str:
+    from . import metrics
+    t = metrics.comparison_table(cities)
+    if t.empty:
+        return "<p>No city has annual homicide figures in these data.</p>"
+    out = pd.DataFrame({
+        "City": t["city"],
+        "Measure": t["measure"].map({"homicide_rate": "per 100,000", "homicides": "homicides"}),
+        "Peak year": t["peak_year"].astype("Int64"),
+        "Peak": t["peak"].round(1),
+        "Latest year": t["latest_year"].astype("Int64"),
+        "Latest": t["latest"].round(1),
+        "Change from peak (%)": t["change_from_peak"].round(0),
+        "Years to halve": t["years_to_halve"].astype("Int64"),
+        "Ratio to national rate": t["ratio_to_national"].round(2),
+        "Ratio year": t["ratio_year"].astype("Int64"),
+        "Years covered": [year_span(a, b) for a, b in zip(t["first_year"], t["last_year"])],
+        "Missing years": t["missing_years"].astype("Int64"),
+    })
+    return table_html(out, index=False, float_format=lambda v: f"{v:,.1f}")
+
+
+HIGH_VIOLENCE = 50.0   # per 100,000 at the peak: what the comparison calls a high-violence city
+
+
+def contrast_md(cities) -> str:
+    """Violence against the organised-crime scores: computed sentences, no claim of cause."""
+    from . import metrics
+    rows = []
+    for c in cities:
+        p = metrics.peak(c.primary, metrics.RATE)
+        last = metrics.latest(c.primary, metrics.RATE)
+        if p is None:
+            continue
+        crim = metrics.latest_country_value(c, "gitoc_criminality")
+        mafia = metrics.latest_country_value(c, "gitoc_mafia_style_groups")
+        rows.append({"c": c, "peak": p, "last": last, "crim": crim, "mafia": mafia})
+    if not rows:
+        return "No city has homicide rates in these data."
+    out = []
+    high = [r for r in rows if r["peak"]["value"] >= HIGH_VIOLENCE]
+    low = [r for r in rows if r["peak"]["value"] < HIGH_VIOLENCE]
+    if high:
+        out.append(f"Peak rates of at least {num(HIGH_VIOLENCE, 0)} per 100,000: " + join_and(
+            [f"{md(r['c'].name)} ({num(r['peak']['value'])} in {r['peak']['year']}; {num(r['last']['value'])} in "
+             f"{r['last']['year']})" for r in high]) + ".")
+    if low:
+        out.append(f"Peak rates below {num(HIGH_VIOLENCE, 0)} per 100,000: " + join_and(
+            [f"{md(r['c'].name)} ({num(r['peak']['value'], 2)} in {r['peak']['year']}; {num(r['last']['value'], 2)} in "
+             f"{r['last']['year']})" for r in low]) + ".")
+    scored = [r for r in rows if r["mafia"] is not None]
+    if scored:
+        ranks = sorted(scored, key=lambda r: -r["mafia"]["value"])
+        median = float(np.median([r["mafia"]["value"] for r in scored]))
+        embedded = [r for r in scored if r["mafia"]["value"] >= median]
+        calm = min(embedded, key=lambda r: r["last"]["value"])
+        out.append(
+            "GI-TOC's experts score the presence of mafia-style groups (1 to 10, latest edition) at "
+            + join_and([f"{num(r['mafia']['value'], 1)} for {md(r['c'].country_name)}" for r in ranks]) + ". "
+            f"Of the cities in countries scoring at or above the median, {md(calm['c'].name)} has the lowest "
+            f"latest homicide rate, {num(calm['last']['value'], 2)} per 100,000 in {calm['last']['year']}: organised "
+            f"crime judged to be embedded need not show up as killing. Scores are national, and a low homicide rate "
+            f"says nothing about extortion, corruption or infiltration of the legal economy.")
+    for r in rows:
+        c = r["c"]
+        nat = c.national_rate
+        if len(nat) < 5:
+            continue
+        v = nat.set_index("year")["value"].astype(float)
+        trough_year = int(v.idxmin())
+        after = v[v.index > trough_year]
+        if after.empty:
+            continue
+        peak_after = int(after.idxmax())
+        rise = metrics.pct_change(v.loc[trough_year], v.loc[peak_after])
+        if rise >= 50 and v.loc[peak_after] < 5:
+            out.append(f"{md(c.country_name)}'s national rate rose from {num(v.loc[trough_year], 2)} per 100,000 in "
+                       f"{trough_year} to {num(v.loc[peak_after], 2)} in {peak_after} ({pct(rise)}): a steep rise "
+                       f"from a low base, still far below the rates of the high-violence cities.")
+    return "\n\n".join(out)
+
+
+def governance_table_html(cities) -> str:
+    from . import metrics
+    from .load import GOVERNANCE_HEADLINE
+    rows = []
+    for c in cities:
+        last = metrics.latest(c.primary, metrics.RATE)
+        row = {"City": c.name, "Country": c.country_name,
+               "Latest rate per 100,000": round(last["value"], 2) if last else None,
+               "Rate year": last["year"] if last else None}
+        for ind in GOVERNANCE_HEADLINE:
+            v = metrics.latest_country_value(c, ind)
+            row[c.definition(ind)["label"]] = f"{v['value']:.2f} ({v['year']})" if v else ""
+        rows.append(row)
+    return table_html(pd.DataFrame(rows), index=False)
+
+
+def series_overview_md(cities) -> str:
+    """What each city's main series counts, and for which territory: the reason levels compare poorly."""
+    from . import metrics
+    rows = []
+    for c in cities:
+        cov = metrics.coverage(c.primary, "homicides")
+        rows.append([Raw(f"**{md(c.name)}**"), c.series_label(c.primary_series), c.series_definition(c.primary_series),
+                     c.entry["territory"], year_span(cov["first"], cov["last"]) if cov else "none"])
+    return md_table(["City", "Main series", "What it counts", "Territory", "Years"], rows)
+
+
+def download_link_html(href: str, filename: str, what: str) -> str:
+    return f'<p>Download {html(what)}: <a href="{html(href)}" download>{html(filename)}</a>.</p>'
