@@ -1,0 +1,144 @@
+# citycases: one command to build, one to test.
+#   make book    fresh clone -> .venv, npm ci, vendored chart scripts, data check, notebooks (papermill via doit),
+#                strict Jupyter Book build -> _build/html/index.html
+#   make test    everything `make book` does, then all tests (unit+data, build, nbval, browser+axe)
+# CI (.ci/run) runs exactly `make test`. Reports land in artifacts/.
+
+SHELL := bash
+.SHELLFLAGS := -eo pipefail -c
+.DEFAULT_GOAL := book
+.DELETE_ON_ERROR:
+
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+JOBS ?= 2
+SITE := _build/html
+ART := artifacts
+VENDOR := book/_static/vega
+VEGA_SCRIPTS := $(VENDOR)/vega.min.js $(VENDOR)/vega-lite.min.js $(VENDOR)/vega-embed.min.js
+
+export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
+export PYTHONPATH := $(CURDIR)
+export PYTHONHASHSEED := 0
+export PIP_DISABLE_PIP_VERSION_CHECK := 1
+export PYDEVD_DISABLE_FILE_VALIDATION := 1
+
+JB_BUILD := $(VENV)/bin/jupyter-book build . --config _config.yml --toc _toc.yml --builder html -n -W --keep-going
+
+.PHONY: book venv node static downloads data data-check toc toc-check notebooks site html serve \
+        test test-unit test-build test-nbval test-browser bench lock linkcheck clean help
+
+help:
+	@sed -n '2,6p' Makefile
+
+# ---------------------------------------------------------------- environment
+venv: $(VENV)/.installed
+
+$(VENV)/.installed: requirements.txt constraints.txt
+	@if [ ! -x $(PY) ]; then \
+	  $(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' \
+	    || { echo "error: Python 3.11+ needed (set PYTHON=python3.11)" >&2; exit 1; }; \
+	  echo "creating $(VENV)"; $(PYTHON) -m venv $(VENV); fi
+	$(PY) -m pip install --quiet -r requirements.txt -c constraints.txt
+	@touch $@
+
+node: node_modules/.package-lock.json
+
+node_modules/.package-lock.json: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
+# Vega, Vega-Lite and vega-embed are served from the site's own _static (no CDN, works from file://).
+static: $(VEGA_SCRIPTS)
+
+$(VENDOR)/%.min.js: node_modules/.package-lock.json
+	@mkdir -p $(VENDOR)
+	@src=$$(ls node_modules/$*/build/$*.min.js) && cp $$src $@ && echo "vendored $@"
+
+# ---------------------------------------------------------------- data
+data: venv
+	$(PY) -m citycases.derive
+
+# Re-derives every tidy table from the raw files (checksums verified) without writing; skipped, with a note,
+# where the raw sources are not available (e.g. GitHub runners): the data tests still validate data/.
+SOURCES ?= $(or $(CITYCASES_SOURCES),../shared/sources)
+data-check: venv
+	@if [ -d "$(SOURCES)" ]; then echo "$(PY) -m citycases.derive --check"; $(PY) -m citycases.derive --check; \
+	else echo "note: no raw sources at $(SOURCES): re-derivation check skipped"; fi
+
+# ---------------------------------------------------------------- book
+toc: venv
+	$(PY) -m citycases.toc --write
+
+toc-check: venv
+	$(PY) -m citycases.toc --check
+
+notebooks: venv
+	$(PY) -m citycases.run --jobs $(JOBS)
+
+# Per-city CSV downloads linked from the pages (book/_static/data/<slug>/): generated from data/, not committed.
+DOWNLOADS := book/_static/data/.exported
+downloads: $(DOWNLOADS)
+
+$(DOWNLOADS): $(VENV)/.installed data/cities.yml $(wildcard data/tidy/*.csv data/events/*.csv data/sources/*.yml) \
+              $(wildcard citycases/*.py)
+	$(PY) -m citycases.load export >/dev/null
+	@mkdir -p $(@D) && touch $@
+
+site html: venv static toc-check downloads
+	@mkdir -p $(ART)
+	NO_COLOR=1 $(JB_BUILD) 2>&1 | sed -u 's/\x1b\[[0-9;]*m//g' | tee $(ART)/sphinx-build.log
+	@! grep -E "WARNING|ERROR" $(ART)/sphinx-build.log >/dev/null \
+	  || { echo "error: the build logged warnings (see $(ART)/sphinx-build.log)" >&2; exit 1; }
+
+book: venv node static data-check toc notebooks
+	@$(MAKE) --no-print-directory site
+	@echo "Site: $(CURDIR)/$(SITE)/index.html  (open it from disk, or: make serve)"
+
+serve:
+	$(PY) -m http.server --bind 127.0.0.1 --directory $(SITE) 8000
+
+# ---------------------------------------------------------------- tests
+# pytest exit code 5 means "no tests collected": an error here, never a silent pass.
+define pytest
+	@mkdir -p $(ART); rc=0; $(PY) -m pytest $(1) --junitxml=$(ART)/junit-$(2).xml || rc=$$?; \
+	if [ $$rc -eq 5 ]; then echo "error: pytest collected no tests ($(2))" >&2; exit 1; fi; exit $$rc
+endef
+
+# Every group runs even if an earlier one failed; the exit status is non-zero if any failed.
+test: book
+	@failed=""; for t in unit build nbval browser; do \
+	  $(MAKE) --no-print-directory test-$$t || failed="$$failed $$t"; done; \
+	if [ -n "$$failed" ]; then echo "FAILED test groups:$$failed (reports in $(ART)/)" >&2; exit 1; fi; \
+	echo "all test groups passed"
+
+test-unit: venv
+	$(call pytest,tests -m "not build and not browser",unit)
+
+test-build: venv
+	$(call pytest,tests -m build,build)
+
+test-nbval: venv
+	$(call pytest,--nbval --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg \
+	  -p no:cacheprovider book/cities book/comparison.ipynb,nbval)
+
+test-browser: venv node
+	$(call pytest,tests -m browser,browser)
+
+# ---------------------------------------------------------------- other
+bench: venv node
+	$(PY) bench/build.py
+
+# Regenerate the lock after changing requirements.txt (in a working .venv).
+lock: venv
+	{ echo "# Full lock of the working environment (pip freeze), used as constraints by \`make venv\`."; \
+	  echo "# Regenerate after changing requirements.txt: make lock"; \
+	  $(PY) -m pip freeze --exclude-editable; } > constraints.txt
+
+# External URLs of data/sources/*.yml (network; not part of make test; CI runs it on a schedule).
+linkcheck: venv
+	$(PY) .github/linkcheck.py
+
+clean:
+	rm -rf _build .doit.db $(ART) $(VENDOR)/*.min.js $(DOWNLOADS)

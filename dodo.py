@@ -1,0 +1,65 @@
+"""doit dependency graph of the executed notebooks (run through `python -m citycases.run` / `make notebooks`).
+
+city:<slug>  notebooks/city.ipynb -> book/cities/<slug>.ipynb
+             re-executed when the template or citycases/*.py change (doit: md5 of file_dep), when the city's
+             own data change (uptodate: config_changed on citycases.run.city_digest(slug)), or when the
+             executed notebook is missing.
+comparison   notebooks/comparison.ipynb -> book/comparison.ipynb; depends on every data file.
+"""
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from doit.action import CmdAction
+from doit.tools import config_changed
+
+ROOT = Path(__file__).resolve().parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from citycases import run  # noqa: E402
+
+DOIT_CONFIG = {
+    "dep_file": str(ROOT / ".doit.db"),
+    "backend": "json",
+    "check_file_uptodate": "md5",
+    "default_tasks": ["city", "comparison"],
+    "verbosity": 2,
+}
+
+
+def _rel(paths):
+    return [str(p) for p in paths]
+
+
+def _execute(target: str) -> list:
+    return [CmdAction([sys.executable, "-m", "citycases.run", "--execute", target], cwd=str(ROOT), shell=False)]
+
+
+def task_city():
+    """Execute the city template once per city in data/cities.yml."""
+    code = _rel([run.CITY_TEMPLATE, *run.shared_code()])
+    for slug in run.city_slugs():
+        yield {
+            "name": slug,
+            "actions": _execute(slug),
+            "file_dep": code,
+            "uptodate": [config_changed({"data": run.city_digest(slug)})],
+            "targets": [str(run.CITY_OUT / f"{slug}.ipynb")],
+            "verbosity": 2,
+            "doc": f"execute notebooks/city.ipynb for {slug}",
+        }
+
+
+def task_comparison():
+    """Execute the comparison notebook (depends on every city's data)."""
+    inputs = _rel([run.COMPARISON_TEMPLATE, *run.shared_code(), *run.data_files()])
+    return {
+        "actions": _execute(run.COMPARISON),
+        "file_dep": inputs,
+        # a data file added or removed changes the list itself
+        "uptodate": [config_changed({"inputs": sorted(inputs)})],
+        "targets": [str(run.COMPARISON_OUT)],
+        "verbosity": 2,
+    }
