@@ -26,7 +26,7 @@ export PYDEVD_DISABLE_FILE_VALIDATION := 1
 
 JB_BUILD := $(VENV)/bin/jupyter-book build . --config _config.yml --toc _toc.yml --builder html -n -W --keep-going
 
-.PHONY: book venv node static downloads data data-check toc toc-check notebooks site html serve \
+.PHONY: book venv node static downloads data pages pages-check new-city data-check toc toc-check notebooks site html serve \
         test test-unit test-build test-nbval test-browser bench lock linkcheck clean help
 
 help:
@@ -59,6 +59,20 @@ $(VENDOR)/%.min.js: node_modules/.package-lock.json
 # ---------------------------------------------------------------- data
 data: venv
 	$(PY) -m citycases.derive
+	$(PY) -m citycases.pages
+
+# Pages generated from the registries (book/data.md, book/sources.md): `make book` fails if they are stale.
+pages: venv
+	$(PY) -m citycases.pages
+
+pages-check: venv
+	$(PY) -m citycases.pages --check
+
+# Scaffold a new city: make new-city SLUG=bogota NAME="Bogotá" COUNTRY=COL [STEP=colombia_police]
+new-city: venv
+	@test -n "$(SLUG)" -a -n "$(NAME)" -a -n "$(COUNTRY)" \
+	  || { echo 'usage: make new-city SLUG=bogota NAME="Bogotá" COUNTRY=COL [STEP=colombia_police]' >&2; exit 1; }
+	$(PY) -m citycases.scaffold --slug "$(SLUG)" --name "$(NAME)" --country "$(COUNTRY)" $(if $(STEP),--step "$(STEP)")
 
 # Re-derives every tidy table from the raw files (checksums verified) without writing; skipped, with a note,
 # where the raw sources are not available (e.g. GitHub runners): the data tests still validate data/.
@@ -86,7 +100,7 @@ $(DOWNLOADS): $(VENV)/.installed data/cities.yml $(wildcard data/tidy/*.csv data
 	$(PY) -m citycases.load export >/dev/null
 	@mkdir -p $(@D) && touch $@
 
-site html: venv static toc-check downloads
+site html: venv static toc-check pages-check downloads
 	@mkdir -p $(ART)
 	NO_COLOR=1 $(JB_BUILD) 2>&1 | sed -u 's/\x1b\[[0-9;]*m//g' | tee $(ART)/sphinx-build.log
 	@! grep -E "WARNING|ERROR" $(ART)/sphinx-build.log >/dev/null \
