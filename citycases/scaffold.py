@@ -19,7 +19,7 @@ from pathlib import Path
 import yaml
 
 from . import schema
-from .derive import atomic_write, step_names
+from .derive import atomic_write, load_step, step_names
 from .errors import DataError
 from .paths import CITIES_FILE, EVENTS, ROOT
 from .toc import TOC, render
@@ -48,8 +48,15 @@ def _yaml_str(text: str) -> str:
     return json.dumps(text, ensure_ascii=False)  # a JSON string is a valid YAML scalar
 
 
-def city_entry(slug: str, name: str, country: str, country_name: str, step: str) -> str:
+def city_entry(slug: str, name: str, country: str, country_name: str, step: str,
+               series_ids: list[str] | None = None) -> str:
     todo = "TODO: "
+    series_ids = series_ids or ["main"]
+    series = "".join(
+        f'\n      {sid}:'
+        f'\n        label: "{todo}short label of the {sid} series"'
+        f'\n        definition: "{todo}what is counted (victims? offences?), by whom, and by which date"'
+        for sid in series_ids)
     return f"""
   - slug: {slug}
     name: {_yaml_str(name)}
@@ -57,13 +64,10 @@ def city_entry(slug: str, name: str, country: str, country_name: str, step: str)
     country_name: {_yaml_str(country_name)}
     unit: "{todo}territory type counted (municipality, province, county...)"
     territory: "{todo}the exact territory and its official code"
-    primary_series: main
+    primary_series: {series_ids[0]}
     primary_series_reason: "{todo}why this series is the primary one"
     population_note: "{todo}which population series is the denominator, and its gaps"
-    series:
-      main:
-        label: "{todo}short label of the homicide series"
-        definition: "{todo}what is counted (victims? offences?), by whom, and by which date"
+    series:{series}
     comparability: "{todo}how this city's count differs from the others' (definition, territory)"
     caveats: []
     derive:
@@ -99,11 +103,16 @@ def scaffold(slug: str, name: str, country: str, country_name: str | None = None
     if not re.fullmatch(r"[a-z][a-z0-9_]*", step):
         raise DataError("scaffold", f"step name {step!r} must be a Python module name", field="step")
     writes: dict[Path, str] = {}
+    series_ids = None
     if step not in step_names():
         stub = steps_dir / f"{step}.py"
         writes[stub] = STUB.format(step=step)
+    else:
+        # An existing step knows which series it writes: pre-fill them so the entry matches its rows.
+        series_ids = list(getattr(load_step(step), "SERIES_IDS", [])) or None
     text = cities_file.read_text(encoding="utf-8")
-    writes[cities_file] = text.rstrip("\n") + "\n" + city_entry(slug, name, country, country_name, step)
+    writes[cities_file] = text.rstrip("\n") + "\n" + city_entry(slug, name, country, country_name, step,
+                                                                      series_ids)
     writes[events_file] = ",".join(schema.EVENT_COLUMNS) + "\n"
     slugs = [c.get("slug") for c in existing] + [slug]
     writes[toc_file] = render(toc_file.read_text(encoding="utf-8"), slugs)

@@ -126,8 +126,32 @@ def test_scaffold_creates_entry_events_stub_and_toc(sandbox):
 
 
 def test_scaffold_reuses_an_existing_step_without_stub(sandbox):
-    written = scaffold.scaffold("testopolis", "Testópolis", "COL", step=derive.step_names()[0], **sandbox)
+    written = scaffold.scaffold("testopolis", "Testópolis", "COL", step="colombia_police", **sandbox)
     assert not any(p.suffix == ".py" for p in written)
+    entry = yaml.safe_load(sandbox["cities_file"].read_text(encoding="utf-8"))["cities"][-1]
+    # the series the step writes are pre-filled, so the entry and the derived rows line up
+    assert list(entry["series"]) == derive.load_step("colombia_police").SERIES_IDS
+    assert entry["primary_series"] == "police"
+    assert entry["derive"] == {"colombia_police": {}}
+
+
+def test_step_writing_an_undeclared_series_is_named(monkeypatch):
+    """A hand-made step that writes a series id it does not declare in SERIES_IDS."""
+    class Step:
+        SERIES_IDS = ["declared"]
+
+        @staticmethod
+        def derive(ctx):
+            return {"homicides_annual": pd.DataFrame({"city": ["x"], "year": [2000], "series": ["surprise"],
+                                                      "homicides": [1], "unit": ["municipality"],
+                                                      "source_id": ["s"], "status": ["final"]})}
+
+    monkeypatch.setattr(derive, "step_names", lambda: ["handmade"])
+    monkeypatch.setattr(derive, "load_step", lambda name: Step)
+    monkeypatch.setattr(derive, "load_cities", lambda: [])
+    with pytest.raises(DataError, match=r"citycases/derive/handmade.py, field 'SERIES_IDS': writes series "
+                                        r"\['surprise'\] not listed in SERIES_IDS"):
+        derive.derive_all(write=False)
 
 
 def test_scaffold_twice_is_an_error_that_changes_nothing(sandbox):

@@ -4,6 +4,7 @@ Each module in this package (other than this one and those starting with `_`) is
 source family. A step defines
 
     SOURCES = ["source_id", ...]          # registry ids it reads
+    SERIES_IDS = ["police", ...]          # series ids it may write (homicide tables only)
     def derive(ctx) -> dict[str, pandas.DataFrame]
 
 returning rows for any of the tables in citycases.schema.TABLES (events come from data/events/).
@@ -298,9 +299,16 @@ def derive_all(*, sources_root: Path | None = None, out_dir: Path = TIDY, steps:
     for name in selected:
         mod = load_step(name)
         result = mod.derive(ctx)
+        declared = getattr(mod, "SERIES_IDS", [])
         for table, df in result.items():
             if table not in parts:
                 raise DataError(f"citycases/derive/{name}.py", f"returned unknown table '{table}'")
+            if table in ("homicides_annual", "homicides_monthly") and df is not None and len(df):
+                undeclared = sorted(set(df["series"]) - set(declared))
+                if undeclared:
+                    raise DataError(f"citycases/derive/{name}.py", f"writes series {undeclared} not listed in "
+                                                                   f"SERIES_IDS", field="SERIES_IDS",
+                                    fix="list every series id the step writes in its SERIES_IDS")
             if df is not None and len(df):
                 parts[table].append(df)
     tables: dict[str, pd.DataFrame] = {}

@@ -29,6 +29,8 @@ POLICE = "colombia_police_dijin_homicides"
 FINITERANK = "finiterank_homicidios_1990_2013"
 DANE_POP = "colombia_dane_population_projections"
 SOURCES = [POLICE, FINITERANK, DANE_POP]
+# Series ids this step may write (derive_all enforces it; the scaffold pre-fills them for a new city).
+SERIES_IDS = ['police', 'police_finiterank', 'medicina_legal_finiterank']
 
 MUNICIPALITY_YEAR = "medellin/policia_dijin/municipality_year.csv"
 MONTHLY = "medellin/policia_dijin/policia_homicidios_mensual_colombia_antioquia_medellin_2003_2024.csv"

@@ -28,6 +28,8 @@ CRIMES_SOURCE = "istat_delitti_denunciati"
 POP_SOURCE = "istat_popolazione"
 EUROSTAT_SOURCE = "eurostat_crim_gen_reg_italy"
 SOURCES = [CRIMES_SOURCE, POP_SOURCE, EUROSTAT_SOURCE]
+# Series ids this step may write (derive_all enforces it; the scaffold pre-fills them for a new city).
+SERIES_IDS = ['istat_province', 'istat_province_old_borders', 'istat_region']
 
 PROVINCE_CRIMES = "milan/istat_osservatorio_criminalita/reati_allarme_sociale_province__milano_monza.csv"
 REGION_CRIMES = "milan/istat_osservatorio_criminalita/reati_allarme_sociale_regioni__lombardia.csv"

@@ -21,6 +21,8 @@ from ..errors import DataError
 
 SOURCE = "pinotti2015"
 SOURCES = [SOURCE]
+# Series ids this step may write (derive_all enforces it; the scaffold pre-fills them for a new city).
+SERIES_IDS = ['pinotti_region', 'pinotti_region_pre_break']
 FILE = "milan/pinotti2015/Pinotti2015_dataset.csv"
 SERIES = "pinotti_region"
 SERIES_EARLY = "pinotti_region_pre_break"

@@ -28,6 +28,8 @@ from ..errors import DataError
 SOURCE = "viminale_ucs_delitti"
 COMUNE_POP_SOURCE = "istat_popolazione_comune_transcribed"
 SOURCES = [SOURCE, COMUNE_POP_SOURCE]
+# Series ids this step may write (derive_all enforces it; the scaffold pre-fills them for a new city).
+SERIES_IDS = ['viminale_comune']
 
 _DIR = "milan/viminale_ucs_delitti/"
 # (year, file, layout, {level: sheet}); the 2020 file omits crimes with no cases, so only there may a crime be absent.

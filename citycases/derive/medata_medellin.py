@@ -26,6 +26,8 @@ CLEANED = "medellin_medata_homicidio_cleaned"
 EXTRACT = "medellin_medata_homicidio_2010_2019"
 COMUNAS = "medellin_catastro_comunas"
 SOURCES = [CLEANED, EXTRACT, COMUNAS, DANE_POP]
+# Series ids this step may write (derive_all enforces it; the scaffold pre-fills them for a new city).
+SERIES_IDS = ['medata_cleaned', 'medata_2010_2019']
 
 CLEANED_FILE = "medellin/crimenesmedellin/homicidios.csv"
 EXTRACT_FILE = "medellin/crimemappingdata/medellin_homicides.csv"

@@ -21,6 +21,8 @@ from ..errors import DataError
 
 SOURCES = ["inegi_mortality_microdata", "inegi_mortality_cube", "conapo_municipal_population_2023",
            "conapo_state_population_2023"]
+# Series ids this step may write (derive_all enforces it; the scaffold pre-fills them for a new city).
+SERIES_IDS = ['inegi', 'inegi_cube']
 
 MICRODATA = "inegi_mortality_microdata"
 CUBE = "inegi_mortality_cube"

@@ -19,6 +19,8 @@ from .mexico_inegi import (CONAPO_MUN, CONAPO_MUN_FILE, SPANISH_MONTHS, full_yea
                            municipal_population, norm_code, read_conapo_municipal)
 
 SOURCES = ["sesnsp_municipal_incidence", "sesnsp_state_victims", "conapo_municipal_population_2023"]
+# Series ids this step may write (derive_all enforces it; the scaffold pre-fills them for a new city).
+SERIES_IDS = ['sesnsp']
 
 MUNICIPAL = "sesnsp_municipal_incidence"
 VICTIMS = "sesnsp_state_victims"

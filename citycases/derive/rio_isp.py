@@ -43,6 +43,8 @@ IBGE_EST = "ibge_population_estimates"
 WEAPONS = "isp_rj_weapons_seized"
 LOOKUP = "isp_rj_cisp_lookup"
 SOURCES = [MUNI, CISP_2017, CISP_2025, HIST, POP, IBGE_EST, WEAPONS, LOOKUP]
+# Series ids this step may write (derive_all enforces it; the scaffold pre-fills them for a new city).
+SERIES_IDS = ['isp', 'isp_lethal_violence']
 
 MUNI_FILE = "rio-de-janeiro/isp/BaseMunicipioMensal.csv"
 CISP_FILES = {CISP_2017: "rio-de-janeiro/isp/BaseDPEvolucaoMensalCisp_2003-2017_3304557.csv",

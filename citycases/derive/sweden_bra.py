@@ -20,6 +20,8 @@ from ._sweden import (COUNTY_KOMMUNER, COUNTY_NAMES, annual_values, check_county
                       read_transcribed_population, read_transcribed_series, region_label)
 
 SOURCES = ["bra_lethal_violence", "scb_population"]
+# Series ids this step may write (derive_all enforces it; the scaffold pre-fills them for a new city).
+SERIES_IDS = ['bra_polisregion']
 
 BRA = "bra_lethal_violence"
 SCB = "scb_population"

@@ -19,6 +19,8 @@ from ..errors import DataError
 from ._sweden import COUNTY_KOMMUNER, COUNTY_NAMES
 
 SOURCES = ["polisen_events"]
+# Series ids this step may write (derive_all enforces it; the scaffold pre-fills them for a new city).
+SERIES_IDS = ['polisen_notices_mord_drap_lan', 'polisen_notices_mord_drap_kommun']
 
 SOURCE = "polisen_events"
 EVENTS = "stockholm/polisen_events_stockholms_lan_violence.csv"
