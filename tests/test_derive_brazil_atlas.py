@@ -16,12 +16,7 @@ CITY = "rio-de-janeiro"
 def tables():
     if not sources_dir().is_dir():
         pytest.skip(f"raw sources folder {sources_dir()} is absent (set CITYCASES_SOURCES)")
-    try:
-        return derive_all(steps=["brazil_atlas", "rio_isp"], write=False)
-    except DataError as exc:
-        if "names derivation step" in str(exc):
-            pytest.skip(f"data/cities.yml names a step that is not implemented yet: {exc}")
-        raise
+    return derive_all(steps=["brazil_atlas", "rio_isp"], write=False)
 
 
 def test_atlas_between_isp_series(tables):

@@ -102,6 +102,8 @@ def test_failed_derivation_writes_nothing(tmp_path, monkeypatch):
     sentinel.write_text("previous content\n", encoding="utf-8")
 
     class BadStep:
+        SERIES_IDS = ["police"]
+
         @staticmethod
         def derive(ctx):
             return {"homicides_annual": annual(homicides=[10, -1])}
