@@ -213,7 +213,7 @@ def at_a_glance(city) -> str:
     m = h["measure"]
     p, last, cov = h["peak"], h["latest"], h["coverage"]
     items = [f"**Main series:** {md(city.series_label(city.primary_series))}, "
-             f"{md(city.entry['territory'])}."]
+             f"{md(city.entry['territory'].rstrip().rstrip('.'))}."]
     if m != "homicide_rate":
         items.append("No population is available for the main series, so the figures below are counts, not rates.")
     items.append(f"**Peak:** {_value(p['value'], m)} in {p['year']}.")
@@ -647,8 +647,10 @@ def contrast_md(cities) -> str:
              f"{r['last']['year']})" for r in low]) + ".")
     scored = [r for r in rows if r["mafia"] is not None]
     if scored:
-        ranks = sorted(scored, key=lambda r: -r["mafia"]["value"])
-        median = float(np.median([r["mafia"]["value"] for r in scored]))
+        # one entry per country: two cities of one country share its national score
+        by_country = {r["c"].country: r for r in scored}
+        ranks = sorted(by_country.values(), key=lambda r: -r["mafia"]["value"])
+        median = float(np.median([r["mafia"]["value"] for r in ranks]))
         embedded = [r for r in scored if r["mafia"]["value"] >= median]
         calm = min(embedded, key=lambda r: r["last"]["value"])
         out.append(
@@ -658,8 +660,12 @@ def contrast_md(cities) -> str:
             f"latest homicide rate, {num(calm['last']['value'], 2)} per 100,000 in {calm['last']['year']}: organised "
             f"crime judged to be embedded need not show up as killing. Scores are national, and a low homicide rate "
             f"says nothing about extortion, corruption or infiltration of the legal economy.")
+    seen_countries = set()
     for r in rows:
         c = r["c"]
+        if c.country in seen_countries:
+            continue
+        seen_countries.add(c.country)
         nat = c.national_rate
         if len(nat) < 5:
             continue
