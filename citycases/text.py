@@ -648,7 +648,7 @@ def contrast_md(cities) -> str:
     scored = [r for r in rows if r["mafia"] is not None]
     if scored:
         # one entry per country: two cities of one country share its national score
-        by_country = {r["c"].country: r for r in scored}
+        by_country = {r["c"].country_code: r for r in scored}
         ranks = sorted(by_country.values(), key=lambda r: -r["mafia"]["value"])
         median = float(np.median([r["mafia"]["value"] for r in ranks]))
         embedded = [r for r in scored if r["mafia"]["value"] >= median]
@@ -663,9 +663,9 @@ def contrast_md(cities) -> str:
     seen_countries = set()
     for r in rows:
         c = r["c"]
-        if c.country in seen_countries:
+        if c.country_code in seen_countries:
             continue
-        seen_countries.add(c.country)
+        seen_countries.add(c.country_code)
         nat = c.national_rate
         if len(nat) < 5:
             continue
