@@ -342,3 +342,29 @@ def test_doit_keys_each_city_on_its_own_inputs(city_slugs):
     comparison = dodo.task_comparison()
     deps = {Path(d).relative_to(ROOT).as_posix() for d in comparison["file_dep"]}
     assert "data/cities.yml" in deps and {f"data/tidy/{p.name}" for p in (ROOT / "data" / "tidy").glob("*.csv")} <= deps
+
+
+def test_external_link_check_covers_sources_and_events_and_can_fail(monkeypatch):
+    """.github/linkcheck.py (weekly workflow, `make linkcheck`) reads every data/sources/*.yml and event citation,
+    and exits 1 when a URL is broken. Checked offline: `check` is replaced by a stub."""
+    import csv
+    import importlib.util
+
+    import yaml
+
+    spec = importlib.util.spec_from_file_location("linkcheck", ROOT / ".github" / "linkcheck.py")
+    lc = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(lc)
+    found = lc.urls()
+    for path in (ROOT / "data" / "sources").glob("*.yml"):
+        entry = yaml.safe_load(path.read_text(encoding="utf-8"))
+        assert path.name in found[entry["url_main"]] and path.name in found[entry["url_download"]]
+    for path in (ROOT / "data" / "events").glob("*.csv"):
+        for row in csv.DictReader(path.open(encoding="utf-8")):
+            if row["citation_url"]:
+                assert any(w.startswith(f"events/{path.name}") for w in found[row["citation_url"]])
+    broken = next(iter(found))
+    monkeypatch.setattr(lc, "check", lambda u: ("broken", "HTTP 404") if u == broken else ("ok", "200"))
+    assert lc.main([]) == 1
+    monkeypatch.setattr(lc, "check", lambda u: ("ok", "200"))
+    assert lc.main([]) == 0
