@@ -24,9 +24,15 @@ export PYTHONHASHSEED := 0
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 export PYDEVD_DISABLE_FILE_VALIDATION := 1
 
-JB_BUILD := $(VENV)/bin/jupyter-book build . --config _config.yml --toc _toc.yml --builder html -n -W --keep-going
+# The site is built from scratch in a staging folder and moved to $(SITE) only when the build succeeded without
+# a warning: a failed build never leaves a half-written site. Always clean (about 5 s): an incremental Sphinx build
+# writes slightly different pages (cache-busting ?v= ids on some assets) from a clean one, and the site must be
+# the same whoever builds it (tests/test_site.py compares a second clean build byte for byte).
+STAGING := _build/.staging
+JB_BUILD := $(VENV)/bin/jupyter-book build . --config _config.yml --toc _toc.yml --builder html -n -W --keep-going \
+            --path-output $(STAGING)
 
-.PHONY: book venv node static downloads data pages pages-check new-city data-check toc toc-check notebooks site html serve \
+.PHONY: book venv node static downloads data pages pages-check new-city data-check toc toc-check notebooks site site-build html serve \
         test test-unit test-build test-nbval test-browser bench lock linkcheck clean help
 
 help:
@@ -101,10 +107,19 @@ $(DOWNLOADS): $(VENV)/.installed data/cities.yml $(wildcard data/tidy/*.csv data
 	@mkdir -p $(@D) && touch $@
 
 site html: venv static toc-check pages-check downloads
-	@mkdir -p $(ART)
-	NO_COLOR=1 $(JB_BUILD) 2>&1 | sed -u 's/\x1b\[[0-9;]*m//g' | tee $(ART)/sphinx-build.log
-	@! grep -E "WARNING|ERROR" $(ART)/sphinx-build.log >/dev/null \
-	  || { echo "error: the build logged warnings (see $(ART)/sphinx-build.log)" >&2; exit 1; }
+	@$(MAKE) --no-print-directory site-build
+
+# Only the Jupyter Book build and the swap (no prerequisites; tests/test_reliability.py runs it in a copy).
+site-build:
+	@mkdir -p $(ART) && rm -rf $(STAGING)
+	NO_COLOR=1 $(JB_BUILD) 2>&1 | sed -u 's/\x1b\[[0-9;]*m//g' | tee $(ART)/sphinx-build.log \
+	  || { echo "error: the site build failed (see $(ART)/sphinx-build.log); $(SITE) was left as it was" >&2; exit 1; }
+	@! grep -E "WARNING|ERROR|CRITICAL" $(ART)/sphinx-build.log >/dev/null \
+	  || { echo "error: the build logged warnings (see $(ART)/sphinx-build.log); $(SITE) was left as it was" >&2; \
+	       exit 1; }
+	@rm -rf _build/.html.old; if [ -d $(SITE) ]; then mv $(SITE) _build/.html.old; fi
+	@mv $(STAGING)/_build/html $(SITE) && rm -rf _build/.html.old $(STAGING)
+	@echo "site updated: $(SITE)"
 
 book: venv node static data-check toc notebooks
 	@$(MAKE) --no-print-directory site

@@ -1,5 +1,5 @@
 """Check every external URL in data/sources/*.yml (url_main, url_download, repository and any other http(s)
-value). Run weekly by .github/workflows/linkcheck.yml and locally by `make linkcheck`; not part of `make test`.
+value) and the citation_url of every event in data/events/*.csv. Run weekly by .github/workflows/linkcheck.yml and locally by `make linkcheck`; not part of `make test`.
 
 Exit 1 if a URL is broken (HTTP 404/410/5xx, DNS or connection failure). Servers that refuse robots
 (401/403/405/429) are listed as "check by hand" without failing the run.
@@ -7,6 +7,7 @@ Exit 1 if a URL is broken (HTTP 404/410/5xx, DNS or connection failure). Servers
 from __future__ import annotations
 
 import argparse
+import csv
 import sys
 import urllib.error
 import urllib.request
@@ -35,6 +36,10 @@ def urls() -> dict[str, list[str]]:
 
     for path in sorted((ROOT / "data" / "sources").glob("*.yml")):
         walk(yaml.safe_load(path.read_text(encoding="utf-8")), path.name)
+    for path in sorted((ROOT / "data" / "events").glob("*.csv")):
+        with path.open(newline="", encoding="utf-8") as fh:
+            for i, row in enumerate(csv.DictReader(fh), start=2):
+                walk(row.get("citation_url") or "", f"events/{path.name}, row {i}")
     return found
 
 

@@ -63,6 +63,23 @@ def _city_scale(cities) -> alt.Scale:
     return alt.Scale(domain=[c.name for c in cities], range=[city_colour(c) for c in cities])
 
 
+# Colour is never the only thing telling cities apart: each city also has its own dash pattern and point shape
+# (by registry position, like its colour), in the same legend.
+CITY_DASHES = [[1, 0]] + ALT_DASHES
+
+
+def _city_dash(cities, field: str = "city") -> alt.StrokeDash:
+    return alt.StrokeDash(f"{field}:N", title=None, scale=alt.Scale(
+        domain=[c.country_name if field == "country" else c.name for c in cities],
+        range=[CITY_DASHES[c.index % len(CITY_DASHES)] for c in cities]))
+
+
+def _city_shape(cities, field: str = "city") -> alt.Shape:
+    return alt.Shape(f"{field}:N", title=None, scale=alt.Scale(
+        domain=[c.country_name if field == "country" else c.name for c in cities],
+        range=[SHAPES[c.index % len(SHAPES)] for c in cities]))
+
+
 def _finish(chart, description: str, caption: str, sources, *, title: str | None = None):
     """Attach the screen-reader description and the caption/sources metadata."""
     src = [s for s in dict.fromkeys(str(s) for s in sources if s is not None and not pd.isna(s))]
@@ -607,16 +624,18 @@ def all_cities_chart(cities):
     tips = [alt.Tooltip("city:N", title="City"), alt.Tooltip("year:O", title="Year"),
             alt.Tooltip("rate:Q", title="Per 100,000", format=",.1f"), alt.Tooltip("series:N", title="Series"),
             alt.Tooltip("unit:N", title="Territory")]
-    chart = alt.layer(alt.Chart(d).mark_line().encode(**enc).add_params(sel),
-                      alt.Chart(d).mark_point(size=18).encode(**enc, tooltip=tips)).properties(width=WIDTH, height=340)
+    chart = alt.layer(alt.Chart(d).mark_line().encode(**enc, strokeDash=_city_dash(present)).add_params(sel),
+                      alt.Chart(d).mark_point(size=18).encode(**enc, shape=_city_shape(present), tooltip=tips)
+                      ).properties(width=WIDTH, height=340)
     parts = []
     for c in present:
         p = metrics.peak(c.primary, metrics.RATE)
         last = metrics.latest(c.primary, metrics.RATE)
         parts.append(f"{c.name} peaked at {T.num(p['value'])} in {p['year']} and was {T.num(last['value'])} in "
                      f"{last['year']}")
-    desc = (f"Line chart, log scale, of annual homicide rates per 100,000 in {len(present)} cities, "
-            f"{T.year_span(d['year'].min(), d['year'].max())}. " + "; ".join(parts) + ".")
+    desc = (f"Line chart, log scale, of annual homicide rates per 100,000 in {len(present)} cities (each with its "
+            f"own colour, dash pattern and point shape), {T.year_span(d['year'].min(), d['year'].max())}. "
+            + "; ".join(parts) + ".")
     cap = ("Annual homicides per 100,000 inhabitants in each city's main series (log scale: equal vertical "
            "distances are equal ratios). Definitions and territories differ between countries; see each chapter.")
     srcs = []
@@ -645,8 +664,9 @@ def indexed_chart(cities):
     tips = [alt.Tooltip("city:N", title="City"), alt.Tooltip("year:O", title="Year"),
             alt.Tooltip("since_peak:Q", title="Years since peak"), alt.Tooltip("index:Q", title="% of peak", format=".0f")]
     half = alt.Chart(pd.DataFrame({"y": [50.0]})).mark_rule(color="#999999", strokeDash=[2, 2]).encode(y="y:Q")
-    chart = alt.layer(half, alt.Chart(d).mark_line().encode(**enc).add_params(sel),
-                      alt.Chart(d).mark_point(size=18).encode(**enc, tooltip=tips)).properties(width=WIDTH, height=320)
+    chart = alt.layer(half, alt.Chart(d).mark_line().encode(**enc, strokeDash=_city_dash(present)).add_params(sel),
+                      alt.Chart(d).mark_point(size=18).encode(**enc, shape=_city_shape(present), tooltip=tips)
+                      ).properties(width=WIDTH, height=320)
     parts = []
     for c in present:
         h = metrics.years_to_halve(c.primary, metrics.best_measure(c.primary))
@@ -685,10 +705,11 @@ def national_rates_chart(cities):
     tips = [alt.Tooltip("country:N", title="Country"), alt.Tooltip("year:O", title="Year"),
             alt.Tooltip("rate:Q", title="Per 100,000", format=",.2f")]
     chart = alt.layer(alt.Chart(d).mark_line(strokeDash=[2, 2]).encode(**enc).add_params(sel),
-                      alt.Chart(d).mark_point(size=18).encode(**enc, tooltip=tips)).properties(width=WIDTH, height=300)
+                      alt.Chart(d).mark_point(size=30).encode(**enc, shape=_city_shape(present, "country"),
+                                                              tooltip=tips)).properties(width=WIDTH, height=300)
     desc = (f"Line chart, log scale, of national homicide rates per 100,000 in {T.join_and([c.country_name for c in present])}, "
             f"{T.year_span(d['year'].min(), d['year'].max())}.")
-    cap = "National homicide rates of the cities' countries (each in its city's colour), log scale."
+    cap = "National homicide rates of the cities' countries (each in its city's colour and point shape), log scale."
     srcs = []
     for c in present:
         srcs += _sources_of(c.national_rate)
@@ -762,7 +783,8 @@ def concentration_comparison_chart(cities, fraction: float = 0.2, threshold: flo
                color=alt.Color("city:N", title=None, scale=_city_scale(present)))
     tips = [alt.Tooltip("city:N", title="City"), alt.Tooltip("year:O", title="Year"),
             alt.Tooltip("share:Q", title="Share (%)", format=".1f"), alt.Tooltip("areas:N", title="Areas")]
-    layers = [alt.Chart(d).mark_line().encode(**enc), alt.Chart(d).mark_point().encode(**enc, tooltip=tips),
+    layers = [alt.Chart(d).mark_line().encode(**enc, strokeDash=_city_dash(present)),
+              alt.Chart(d).mark_point().encode(**enc, shape=_city_shape(present), tooltip=tips),
               alt.Chart(pd.DataFrame({"y": [100 * fraction]})).mark_rule(color="#999999", strokeDash=[2, 2]).encode(
                   y="y:Q", tooltip=[alt.Tooltip("y:Q", title="Share with an even spread (%)")])]
     if threshold is not None:
@@ -815,16 +837,20 @@ def claim_chart(claim: dict, cities):
     colour = _selector_colour(sel, cities)
     rate = sel.get("measure") == metrics.RATE or "rate" in str(sel.get("indicator", ""))
     ytitle = "Per 100,000 inhabitants" if rate else "Homicides (victims or cases)"
-    bars = alt.Chart(d).mark_bar(size=14).encode(
-        x=alt.X("year:O", title="Year", axis=alt.Axis(labelAngle=0, labelOverlap=True)),
-        y=alt.Y("value:Q", title=ytitle),
-        color=alt.Color("compared:N", title=None, scale=alt.Scale(domain=["years compared", "other years"],
-                                                                 range=[colour, "#c8c8c8"])),
+    domain = ["years compared", "other years"]
+    x = alt.X("year:O", title="Year", axis=alt.Axis(labelAngle=0, labelOverlap=True))
+    # Not by colour alone: the bars compared are also outlined, and their values printed above them.
+    bars = alt.Chart(d).mark_bar(size=14, stroke="#222222").encode(
+        x=x, y=alt.Y("value:Q", title=ytitle),
+        color=alt.Color("compared:N", title=None, scale=alt.Scale(domain=domain, range=[colour, "#c8c8c8"])),
+        strokeWidth=alt.StrokeWidth("compared:N", title=None, scale=alt.Scale(domain=domain, range=[1.5, 0])),
         tooltip=[alt.Tooltip("year:O", title="Year"), alt.Tooltip("value:Q", title=ytitle, format=",.2f")])
-    chart = bars.properties(width=WIDTH - 120, height=200)
+    values = alt.Chart(d[d["compared"] == domain[0]]).mark_text(dy=-7, fontSize=11, color="#222222").encode(
+        x=x, y="value:Q", text=alt.Text("value:Q", format=",.3~r"))
+    chart = alt.layer(bars, values).properties(width=WIDTH - 120, height=200)
     res = C.check(claim, cities)
     desc = (f"Bar chart of {label}, {T.year_span(d['year'].min(), d['year'].max())}, with the years the claim "
-            f"compares highlighted. Claim: {res.claim} Verdict: {res.verdict}. {res.evidence}")
+            f"compares highlighted (coloured, outlined and labelled with their values). Claim: {res.claim} Verdict: {res.verdict}. {res.evidence}")
     cap = f"The data behind the claim \u201c{res.claim}\u201d: {label}."
     srcs = list(_rows["source_id"].dropna().astype(str).unique()) if "source_id" in _rows else []
     return _finish(chart, desc, cap, srcs, title=label[:90])

@@ -153,6 +153,17 @@ def _drop_thebe(app) -> None:
                 app.disconnect(listener.id)
 
 
+def _escape_theme_titles(app, pagename, templatename, context, doctree) -> None:
+    """sphinx-book-theme puts two plain-text titles into its templates unescaped: `pagetitle` (the page's title, in
+    the print-only <h1> of every page) and `root_title` (the sidebar's home link). A chapter's title is its city's
+    name, from data: escape both, so a name such as `<script>` is shown as text (tests/test_hostile_text.py).
+    Runs after the theme's own handler (priority 500)."""
+    for key in ("pagetitle", "root_title"):
+        value = context.get(key)
+        if isinstance(value, str) and not hasattr(value, "__html__"):
+            context[key] = html.escape(value, quote=True)
+
+
 def _assets_fingerprint() -> str:
     """Changes when this module changes (script names, folder, embed code): Sphinx then rewrites every page."""
     return hashlib.sha256(Path(__file__).read_bytes()).hexdigest()[:16]
@@ -164,4 +175,5 @@ def setup(app):
     app.connect("builder-inited", _drop_thebe)
     app.connect("build-finished", _fix_html)
     app.connect("html-page-context", _add_chart_scripts)
+    app.connect("html-page-context", _escape_theme_titles, priority=900)
     return {"version": "1", "parallel_read_safe": True, "parallel_write_safe": True}

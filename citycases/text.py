@@ -544,8 +544,9 @@ def book_title() -> str:
         return "citycases"
 
 
-def data_links_html(city, base: str = "../_static/data") -> str:
-    """Links to the city's CSV files (written by load.export_city_tables) with their row counts."""
+def data_links_html(city, base: str = "../../_static/data") -> str:
+    """Links to the city's CSV files (written by load.export_city_tables) with their row counts; `base` is
+    relative to the chapter's page, book/cities/<slug>.html (Sphinx copies book/_static to the site's _static)."""
     items = []
     for table, df in city.tables().items():
         if df.empty:

@@ -32,3 +32,30 @@ def site() -> Path:
 def city_slugs() -> list[str]:
     from citycases.cities import load_cities
     return [c["slug"] for c in load_cities()]
+
+
+def copy_checkout(dest: Path, *parts: str, link: tuple[str, ...] = (".venv", "node_modules")) -> Path:
+    """A scratch copy of some files/folders of the checkout (modification times kept, so make sees nothing
+    stale), with .venv and node_modules symlinked: tests that break things do it there, never in the checkout."""
+    import shutil
+
+    dest.mkdir(parents=True, exist_ok=True)
+    for part in parts:
+        src = ROOT / part
+        if src.is_dir():
+            shutil.copytree(src, dest / part, symlinks=True,
+                            ignore=shutil.ignore_patterns("__pycache__", ".ipynb_checkpoints"))
+        elif src.exists():
+            (dest / part).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(src, dest / part)
+    for name in link:
+        if (ROOT / name).exists():
+            (dest / name).symlink_to(ROOT / name)
+    return dest
+
+
+def clean_env(**extra: str) -> dict[str, str]:
+    """The environment for a subprocess make/python in a scratch copy: no make state of the outer `make test`."""
+    env = {k: v for k, v in os.environ.items() if k not in {"MAKEFLAGS", "MAKELEVEL", "MFLAGS", "MAKEOVERRIDES"}}
+    env.update(extra)
+    return env

@@ -33,7 +33,11 @@ CHART_TIMEOUT_MS = 20_000
 CHARTS_DRAWN = """() => [...document.querySelectorAll('.citycases-chart, .vega-embed')]
     .every(el => el.querySelector('svg, canvas') || el.textContent.includes('failed'))"""
 CHART_STATE = """() => [...document.querySelectorAll('.citycases-chart')].map(el => ({
-    id: el.id, drawn: !!el.querySelector('svg, canvas'), text: el.textContent.slice(0, 200)}))"""
+    id: el.id, drawn: !!el.querySelector('svg, canvas'), text: el.textContent.slice(0, 200),
+    label: el.getAttribute('aria-label') || '',
+    description: (el.querySelector('[role=graphics-document]') || {getAttribute: () => ''})
+        .getAttribute('aria-label') || ''}))"""
+MIN_DESCRIPTION = 40  # characters: a sentence saying what the chart shows, not just its title
 
 
 def _pages() -> list[str]:
@@ -123,6 +127,10 @@ def _check_charts(page, found: dict[str, list[str]]) -> int:
         pass
     charts = page.evaluate(CHART_STATE)
     found["charts not drawn"] = [f"#{c['id']}: {c['text'] or 'empty container'}" for c in charts if not c["drawn"]]
+    # every chart is a labelled figure whose drawing carries its text description (the spec's `description`)
+    found["charts without a text description"] = [
+        f"#{c['id']}: label {c['label']!r}, description {c['description']!r}" for c in charts
+        if c["drawn"] and (not c["label"] or len(c["description"]) < MIN_DESCRIPTION)]
     return len(charts)
 
 
@@ -166,3 +174,17 @@ def test_chart_page_works_from_file_url(site, browser_context):
         page.close()
     assert n > 0
     assert not any(found.values()), _report(chart_pages[0].as_uri(), found)
+
+
+def test_axe_reports_serious_violations(browser_context, tmp_path):
+    """The accessibility check can fail: a HAND-MADE page with an image without alt text and an unnamed button."""
+    page_file = tmp_path / "bad.html"
+    page_file.write_text('<!DOCTYPE html><html lang="en"><head><title>Hand-made bad page</title></head><body>'
+                         '<main><h1>Bad</h1><img src="x.png"><button></button></main></body></html>', encoding="utf-8")
+    page = browser_context.new_page()
+    try:
+        page.goto(page_file.as_uri(), wait_until="load")
+        found = _axe(page)
+    finally:
+        page.close()
+    assert any("image-alt" in f for f in found) and any("button-name" in f for f in found), found

@@ -260,8 +260,7 @@ def test_strict_build_made_one_page_per_city_with_its_name_as_title(site, city_s
         assert "WARNING" not in log.read_text(encoding="utf-8", errors="replace"), f"warnings in {log}"
 
 
-@build
-def test_no_page_requests_a_third_party_host(site):
+def third_party_requests(site: Path) -> dict[str, list[str]]:
     offenders = {}
     for page in _pages(site):
         p = _Requests()
@@ -269,7 +268,30 @@ def test_no_page_requests_a_third_party_host(site):
         bad = sorted({u for u in p.urls if _third_party(u)})
         if bad:
             offenders[str(page.relative_to(site))] = bad
+    return offenders
+
+
+def oversized_pages(site: Path) -> dict[str, int]:
+    return {str(p.relative_to(site)): p.stat().st_size for p in _pages(site) if p.stat().st_size > MAX_PAGE_BYTES}
+
+
+@build
+def test_no_page_requests_a_third_party_host(site):
+    offenders = third_party_requests(site)
     assert not offenders, f"pages loading from third-party hosts: {json.dumps(offenders, indent=1)}"
+
+
+def test_budget_checks_fail_on_a_bad_site(tmp_path):
+    """HAND-MADE site: a page just over 500 KB and a page loading a script from a CDN are both reported; a page of
+    exactly 500 KB, links to other sites and files under _static are not."""
+    (tmp_path / "_static").mkdir()
+    (tmp_path / "_static" / "big.js").write_bytes(b"x" * (MAX_PAGE_BYTES + 1))
+    (tmp_path / "ok.html").write_bytes(b"<p>" + b"x" * (MAX_PAGE_BYTES - 7) + b"</p>")
+    (tmp_path / "big.html").write_bytes(b"<p>" + b"x" * (MAX_PAGE_BYTES - 6) + b"</p>")
+    (tmp_path / "cdn.html").write_text('<a href="https://source.example/">a source</a>'
+                                       '<script src="https://cdn.example/vega.js"></script>', encoding="utf-8")
+    assert oversized_pages(tmp_path) == {"big.html": MAX_PAGE_BYTES + 1}
+    assert third_party_requests(tmp_path) == {"cdn.html": ["https://cdn.example/vega.js"]}
 
 
 def test_request_scanner_catches_what_it_should():
@@ -283,7 +305,7 @@ def test_request_scanner_catches_what_it_should():
 
 @build
 def test_every_page_is_at_most_500_kb(site):
-    big = {str(p.relative_to(site)): p.stat().st_size for p in _pages(site) if p.stat().st_size > MAX_PAGE_BYTES}
+    big = oversized_pages(site)
     assert not big, f"pages over {MAX_PAGE_BYTES // 1024} KB: {big}"
 
 
@@ -320,3 +342,29 @@ def test_doit_keys_each_city_on_its_own_inputs(city_slugs):
     comparison = dodo.task_comparison()
     deps = {Path(d).relative_to(ROOT).as_posix() for d in comparison["file_dep"]}
     assert "data/cities.yml" in deps and {f"data/tidy/{p.name}" for p in (ROOT / "data" / "tidy").glob("*.csv")} <= deps
+
+
+def test_external_link_check_covers_sources_and_events_and_can_fail(monkeypatch):
+    """.github/linkcheck.py (weekly workflow, `make linkcheck`) reads every data/sources/*.yml and event citation,
+    and exits 1 when a URL is broken. Checked offline: `check` is replaced by a stub."""
+    import csv
+    import importlib.util
+
+    import yaml
+
+    spec = importlib.util.spec_from_file_location("linkcheck", ROOT / ".github" / "linkcheck.py")
+    lc = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(lc)
+    found = lc.urls()
+    for path in (ROOT / "data" / "sources").glob("*.yml"):
+        entry = yaml.safe_load(path.read_text(encoding="utf-8"))
+        assert path.name in found[entry["url_main"]] and path.name in found[entry["url_download"]]
+    for path in (ROOT / "data" / "events").glob("*.csv"):
+        for row in csv.DictReader(path.open(encoding="utf-8")):
+            if row["citation_url"]:
+                assert any(w.startswith(f"events/{path.name}") for w in found[row["citation_url"]])
+    broken = next(iter(found))
+    monkeypatch.setattr(lc, "check", lambda u: ("broken", "HTTP 404") if u == broken else ("ok", "200"))
+    assert lc.main([]) == 1
+    monkeypatch.setattr(lc, "check", lambda u: ("ok", "200"))
+    assert lc.main([]) == 0

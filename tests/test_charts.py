@@ -222,3 +222,48 @@ def test_claim_charts():
     assert charts.claim_chart(conc, [c]) is not None
     assert charts.claim_chart(dict(change, data={"city": "nowhere"}), [c]) is None
     assert claims.anchor("Odd id/2") == "claim-odd-id-2"
+
+
+def _units(spec: dict):
+    """Every single-view spec of a (layered/concatenated) chart spec."""
+    if "mark" in spec:
+        yield spec
+    for key in ("layer", "concat", "hconcat", "vconcat"):
+        for sub in spec.get(key, []):
+            yield from _units(sub)
+
+
+def colour_only_fields(spec: dict) -> list[str]:
+    """Nominal fields told apart by colour and by nothing else (no dash, shape, outline or text on the same
+    field), per chart panel."""
+    panels = spec.get("concat") or spec.get("hconcat") or spec.get("vconcat") or [spec]
+    found = []
+    for panel in panels:
+        units = list(_units(panel))
+        coloured = {u["encoding"]["color"]["field"] for u in units
+                    if u.get("encoding", {}).get("color", {}).get("type") == "nominal"}
+        other = {u["encoding"][ch]["field"] for u in units for ch in ("strokeDash", "shape", "strokeWidth", "text")
+                 if "field" in u.get("encoding", {}).get(ch, {})}
+        found += sorted(coloured - other)
+    return found
+
+
+def test_colour_is_never_the_only_carrier_of_meaning():
+    c = full_city()
+    for name, ch in all_city_charts(c).items():
+        assert colour_only_fields(ch.to_dict()) == [], name
+    cities = [full_city(name="Alpha", index=0), full_city(name="Beta", index=1)]
+    cities[1].slug, cities[1].entry = "beta", dict(cities[1].entry, slug="beta", country="TSU", country_name="Testuland")
+    cities[1].country = cities[1].country.assign(country="TSU")
+    for fn in (charts.all_cities_chart, charts.indexed_chart, charts.national_rates_chart, charts.governance_scatter,
+               charts.concentration_comparison_chart):
+        spec = fn(cities).to_dict()
+        assert colour_only_fields(spec) == [], fn.__name__
+    change = {"id": "t", "kind": "change", "subject": "Testville's rate", "start": 2002, "end": 2010,
+              "direction": "fall", "threshold_pct": 30, "data": {"city": "testville", "measure": "homicide_rate"}}
+    assert colour_only_fields(charts.claim_chart(change, [c]).to_dict()) == []
+    # the checker itself: a hand-made chart told apart by colour alone is caught
+    import altair as alt
+    bad = alt.Chart(pd.DataFrame({"x": [1, 2], "y": [1, 2], "k": ["a", "b"]})).mark_line().encode(
+        x="x:Q", y="y:Q", color="k:N")
+    assert colour_only_fields(bad.to_dict()) == ["k"]

@@ -124,3 +124,36 @@ def test_atomic_write_leaves_no_temp_file(tmp_path):
     derive.atomic_write(target, "a,b\n1,2\n")
     assert target.read_text() == "a,b\n1,2\n"
     assert [p.name for p in tmp_path.iterdir()] == ["t.csv"]
+
+
+def monthly(**overrides):
+    """A hand-made two-month table for the fictitious city."""
+    df = pd.DataFrame({"city": ["testville"] * 2, "series": ["police"] * 2, "month": ["2020-01", "2020-02"],
+                       "homicides": [3, 4], "source_id": ["test_source"] * 2})
+    for k, v in overrides.items():
+        df[k] = v
+    return df
+
+
+def test_duplicate_month_is_named():
+    assert len(check(monthly(), "homicides_monthly")) == 2
+    with pytest.raises(DataError) as err:
+        check(monthly(month=["2020-01", "2020-01"]), "homicides_monthly")
+    text = str(err.value)
+    assert "data/tidy/x.csv, row 3, field 'city/series/month'" in text and "duplicate key" in text
+    assert "month=2020-01" in text and "\n" not in text
+
+
+def test_renamed_column_names_both_sides():
+    with pytest.raises(DataError) as err:
+        check(annual().rename(columns={"homicides": "victims"}))
+    text = str(err.value)
+    assert "unexpected column(s) ['victims']" in text and "['homicides'] missing (renamed?)" in text
+
+
+def test_event_date_must_exist_in_the_calendar():
+    events = pd.DataFrame({"city": ["testville"] * 2, "date": ["2010-02-28", "2010-02-30"],
+                           "category": ["policing"] * 2, "title": ["hand-made event", "another hand-made event"],
+                           "source_id": ["test_source"] * 2, "citation": [""] * 2, "citation_url": [""] * 2})
+    with pytest.raises(DataError, match=r"row 3, field 'date': table events: '2010-02-30' is not a date"):
+        check(events, "events")

@@ -19,6 +19,7 @@ import os
 import pkgutil
 import tempfile
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 
 import pandas as pd
@@ -66,7 +67,10 @@ def _coerce(df: pd.DataFrame, table: str, file: str) -> pd.DataFrame:
     names = schema.columns(table)
     extra = [c for c in df.columns if c not in names]
     if extra:
-        raise DataError(file, f"table {table}: unexpected column(s) {extra}", fix=f"columns are {names}")
+        missing = [f["name"] for f in spec["fields"] if f["required"] and f["name"] not in df.columns
+                   and not (table == "homicides_annual" and f["name"] == "homicide_rate")]
+        also = f" and required column(s) {missing} missing (renamed?)" if missing else ""
+        raise DataError(file, f"table {table}: unexpected column(s) {extra}{also}", fix=f"columns are {names}")
     df = df.copy()
     for f in spec["fields"]:
         n = f["name"]
@@ -153,6 +157,14 @@ def validate_table(df: pd.DataFrame, table: str, *, registry: dict, cities: list
             if bad.any():
                 i = bad[bad].index[0]
                 raise DataError(file, f"table {table}: malformed value {col[i]!r}", row=i + 2, field=n)
+    if table == "events":  # the pattern lets 2010-02-30 through: a date must exist in the calendar
+        for i, d in df["date"].items():
+            if pd.notna(d) and len(d) == 10:
+                try:
+                    date.fromisoformat(d)
+                except ValueError:
+                    raise DataError(file, f"table {table}: {d!r} is not a date in the calendar", row=i + 2,
+                                    field="date") from None
     key = spec["primary_key"]
     dup = df.duplicated(subset=key)
     if dup.any():
