@@ -12,7 +12,7 @@ import sys
 from . import schema
 from .cities import load_cities
 from .derive import atomic_write
-from .paths import BOOK, ROOT, TIDY
+from .paths import BOOK, ROOT
 from .sources import load_registry
 
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+!|<>~$&])")
