@@ -206,6 +206,18 @@ def _nice_ticks(lo: float, hi: float, log: bool) -> list[float]:
     return [round(i * step, 6) for i in range(0, int(hi // step) + 2)]
 
 
+def with_segments(d: pd.DataFrame, by: str, x: str = "year") -> pd.DataFrame:
+    """Add a `segment` column that changes after every gap of more than one step in `x` within each `by`
+    group, so a line (drawn with detail=segment) is broken where years are missing instead of bridging them;
+    the points still show every value."""
+    d = d.sort_values([by, x], kind="mergesort").reset_index(drop=True)
+    gap = d.groupby(by, sort=False)[x].diff().fillna(1) > 1
+    return d.assign(segment=gap.groupby(d[by], sort=False).cumsum().astype(int))
+
+
+_SEGMENT = alt.Detail("segment:N")
+
+
 def _scale_param():
     return alt.param(name="yscale", value="linear",
                      bind=alt.binding_radio(options=["linear", "log"], name="Vertical scale: "))
@@ -252,6 +264,7 @@ def homicide_trend_chart(city, *, with_events: bool = True):
     if d.empty:
         return None
     labels = list(dict.fromkeys(d["series"]))
+    d = with_segments(d, "series")
     colours = []
     for lab in labels:
         colours.append(NATIONAL_COLOUR if lab.endswith("national rate") else city_colour(city))
@@ -274,7 +287,7 @@ def homicide_trend_chart(city, *, with_events: bool = True):
     tips = [alt.Tooltip("series:N", title="Series"), alt.Tooltip("year:O", title="Year"),
             alt.Tooltip("rate:Q", title="Per 100,000", format=",.1f"),
             alt.Tooltip("homicides:Q", title="Homicides", format=","), alt.Tooltip("status:N", title="Status")]
-    lines = base.mark_line().encode(**enc).add_params(sel)
+    lines = base.mark_line().encode(**enc, detail=_SEGMENT).add_params(sel)
     points = base.mark_point(size=22).encode(
         **enc, tooltip=tips, shape=alt.Shape("series:N", title=None,
                                              scale=alt.Scale(domain=labels, range=SHAPES[:len(labels)])))
@@ -317,6 +330,7 @@ def series_comparison_chart(city):
     labels = [city.series_label(s) for s in ids]
     d["series"] = d["series"].map(lambda s: city.series_label(s))
     d = d.assign(year=d["year"].astype(int), homicides=d["homicides"].astype(int))
+    d = with_segments(d, "series")
     dashes = [[1, 0]] + (ALT_DASHES * 3)[:len(labels) - 1]
     shapes = SHAPES
     sel = alt.selection_point(fields=["series"], bind="legend")
@@ -326,7 +340,8 @@ def series_comparison_chart(city):
                                legend=alt.Legend(symbolType="stroke", labelLimit=LEGEND_LIMIT)),
                strokeDash=alt.StrokeDash("series:N", title=None, scale=alt.Scale(domain=labels, range=dashes)),
                opacity=alt.condition(sel, alt.value(1), alt.value(0.15)))
-    lines = alt.Chart(d[["series", "year", "homicides"]]).mark_line().encode(**enc).add_params(sel)
+    lines = alt.Chart(d[["series", "year", "homicides", "segment"]]).mark_line().encode(
+        **enc, detail=_SEGMENT).add_params(sel)
     points = alt.Chart(d[["series", "year", "homicides"]]).mark_point().encode(
         **enc, shape=alt.Shape("series:N", scale=alt.Scale(domain=labels, range=shapes[:len(labels)]), title=None),
         tooltip=[alt.Tooltip("series:N", title="Series"), alt.Tooltip("year:O", title="Year"),
@@ -468,10 +483,12 @@ def _indicator_panels(rows: pd.DataFrame, defs, colour: str, *, key: str, width=
     for ind in charted_indicators(rows):
         r = rows[rows["indicator"] == ind].dropna(subset=["value"]).sort_values("year")
         dfn = defs(ind)
-        d = pd.DataFrame({"year": r["year"].astype(int), "value": r["value"].astype(float).round(4)})
+        d = pd.DataFrame({"ind": ind, "year": r["year"].astype(int), "value": r["value"].astype(float).round(4)})
+        d = with_segments(d, "ind")[["year", "value", "segment"]]
         unit = dfn.get("unit") or (r["unit"].iloc[0] if "unit" in r else "")
         mark = alt.Chart(d).mark_line(color=colour, point=alt.OverlayMarkDef(color=colour, size=25))
         panels.append(mark.encode(
+            detail=_SEGMENT,
             x=alt.X("year:Q", axis=_year_axis(None), scale=alt.Scale(zero=False)),
             y=alt.Y("value:Q", title=_wrap(unit, 40), scale=alt.Scale(zero=False), axis=alt.Axis(format=",.4~r")),
             tooltip=[alt.Tooltip("year:O", title="Year"), alt.Tooltip("value:Q", title=str(dfn.get("label", ind)),
@@ -539,7 +556,7 @@ def concentration_chart(city, fraction: float = 0.2):
     names = {"top": f"Top {k} of {n} areas that year", "top1": "Most violent area that year",
              "fixed": f"The top {k} areas of {first}"}
     d = c.assign(series=c["measure"].map(names), t=_t_annual(c["year"]), share=c["share"].round(1))
-    d = d[["series", "t", "year", "share"]]
+    d = with_segments(d[["series", "t", "year", "share"]], "series")
     order = list(names.values())
     colour = city_colour(city)
     sel = alt.selection_point(fields=["series"], bind="legend")
@@ -553,7 +570,7 @@ def concentration_chart(city, fraction: float = 0.2):
                opacity=alt.condition(sel, alt.value(1), alt.value(0.15)))
     tips = [alt.Tooltip("series:N", title="Measure"), alt.Tooltip("year:O", title="Year"),
             alt.Tooltip("share:Q", title="Share (%)", format=".1f")]
-    layers = [alt.Chart(d).mark_line().encode(**enc).add_params(sel),
+    layers = [alt.Chart(d).mark_line().encode(**enc, detail=_SEGMENT).add_params(sel),
               alt.Chart(d).mark_point().encode(**enc, tooltip=tips)]
     ev = events_frame(city, lo=float(d["t"].min()) - 0.5, hi=float(d["t"].max()) + 0.5)
     if not ev.empty:
@@ -614,7 +631,7 @@ def all_cities_chart(cities):
     d = _primary_rates(cities)
     if d.empty:
         return None
-    d = d[d["rate"] > 0]
+    d = with_segments(d[d["rate"] > 0], "city")
     present = [c for c in cities if c.name in set(d["city"])]
     sel = alt.selection_point(fields=["city"], bind="legend")
     enc = dict(x=alt.X("year:Q", axis=_year_axis()),
@@ -624,7 +641,8 @@ def all_cities_chart(cities):
     tips = [alt.Tooltip("city:N", title="City"), alt.Tooltip("year:O", title="Year"),
             alt.Tooltip("rate:Q", title="Per 100,000", format=",.1f"), alt.Tooltip("series:N", title="Series"),
             alt.Tooltip("unit:N", title="Territory")]
-    chart = alt.layer(alt.Chart(d).mark_line().encode(**enc, strokeDash=_city_dash(present)).add_params(sel),
+    chart = alt.layer(alt.Chart(d).mark_line().encode(**enc, strokeDash=_city_dash(present),
+                                                      detail=_SEGMENT).add_params(sel),
                       alt.Chart(d).mark_point(size=18).encode(**enc, shape=_city_shape(present), tooltip=tips)
                       ).properties(width=WIDTH, height=340)
     parts = []
@@ -654,7 +672,7 @@ def indexed_chart(cities):
         rows.append(idx.assign(city=c.name, index=idx["index"].astype(float).round(1)))
     if not rows:
         return None
-    d = pd.concat(rows, ignore_index=True)[["city", "year", "since_peak", "index"]]
+    d = with_segments(pd.concat(rows, ignore_index=True)[["city", "year", "since_peak", "index"]], "city")
     present = [c for c in cities if c.name in set(d["city"])]
     sel = alt.selection_point(fields=["city"], bind="legend")
     enc = dict(x=alt.X("since_peak:Q", title="Years since the city's peak year", axis=alt.Axis(format="d")),
@@ -664,7 +682,8 @@ def indexed_chart(cities):
     tips = [alt.Tooltip("city:N", title="City"), alt.Tooltip("year:O", title="Year"),
             alt.Tooltip("since_peak:Q", title="Years since peak"), alt.Tooltip("index:Q", title="% of peak", format=".0f")]
     half = alt.Chart(pd.DataFrame({"y": [50.0]})).mark_rule(color="#999999", strokeDash=[2, 2]).encode(y="y:Q")
-    chart = alt.layer(half, alt.Chart(d).mark_line().encode(**enc, strokeDash=_city_dash(present)).add_params(sel),
+    chart = alt.layer(half, alt.Chart(d).mark_line().encode(**enc, strokeDash=_city_dash(present),
+                                                            detail=_SEGMENT).add_params(sel),
                       alt.Chart(d).mark_point(size=18).encode(**enc, shape=_city_shape(present), tooltip=tips)
                       ).properties(width=WIDTH, height=320)
     parts = []
@@ -695,7 +714,7 @@ def national_rates_chart(cities):
         present.append(c)
     if not rows:
         return None
-    d = pd.concat(rows, ignore_index=True)
+    d = with_segments(pd.concat(rows, ignore_index=True), "country")
     scale = alt.Scale(domain=[c.country_name for c in present], range=[city_colour(c) for c in present])
     sel = alt.selection_point(fields=["country"], bind="legend")
     enc = dict(x=alt.X("year:Q", axis=_year_axis()),
@@ -704,7 +723,7 @@ def national_rates_chart(cities):
                opacity=alt.condition(sel, alt.value(1), alt.value(0.12)))
     tips = [alt.Tooltip("country:N", title="Country"), alt.Tooltip("year:O", title="Year"),
             alt.Tooltip("rate:Q", title="Per 100,000", format=",.2f")]
-    chart = alt.layer(alt.Chart(d).mark_line(strokeDash=[2, 2]).encode(**enc).add_params(sel),
+    chart = alt.layer(alt.Chart(d).mark_line(strokeDash=[2, 2]).encode(**enc, detail=_SEGMENT).add_params(sel),
                       alt.Chart(d).mark_point(size=30).encode(**enc, shape=_city_shape(present, "country"),
                                                               tooltip=tips)).properties(width=WIDTH, height=300)
     desc = (f"Line chart, log scale, of national homicide rates per 100,000 in {T.join_and([c.country_name for c in present])}, "
@@ -776,14 +795,14 @@ def concentration_comparison_chart(cities, fraction: float = 0.2, threshold: flo
         present.append(c)
     if not rows:
         return None
-    d = pd.concat(rows, ignore_index=True)
+    d = with_segments(pd.concat(rows, ignore_index=True), "city")
     enc = dict(x=alt.X("year:Q", axis=_year_axis()),
                y=alt.Y("share:Q", title="Share of homicides in the most violent fifth of areas (%)",
                        scale=alt.Scale(domain=[0, 100])),
                color=alt.Color("city:N", title=None, scale=_city_scale(present)))
     tips = [alt.Tooltip("city:N", title="City"), alt.Tooltip("year:O", title="Year"),
             alt.Tooltip("share:Q", title="Share (%)", format=".1f"), alt.Tooltip("areas:N", title="Areas")]
-    layers = [alt.Chart(d).mark_line().encode(**enc, strokeDash=_city_dash(present)),
+    layers = [alt.Chart(d).mark_line().encode(**enc, strokeDash=_city_dash(present), detail=_SEGMENT),
               alt.Chart(d).mark_point().encode(**enc, shape=_city_shape(present), tooltip=tips),
               alt.Chart(pd.DataFrame({"y": [100 * fraction]})).mark_rule(color="#999999", strokeDash=[2, 2]).encode(
                   y="y:Q", tooltip=[alt.Tooltip("y:Q", title="Share with an even spread (%)")])]

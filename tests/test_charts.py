@@ -124,7 +124,7 @@ def test_trend_chart_embeds_only_the_rows_it_draws():
     assert len(main) == 16 and len(national) == 16 and len(events) == 2
     # The alternative series has no population, hence no rate: it is not on the rate chart.
     assert len(rows) == 16 + 16 + 2
-    allowed = {"series", "t", "year", "rate", "homicides", "status", "kind", "date", "event", "category", "source"}
+    allowed = {"series", "t", "year", "rate", "homicides", "status", "kind", "segment", "date", "event", "category", "source"}
     assert set().union(*rows) <= allowed
 
 
@@ -267,3 +267,13 @@ def test_colour_is_never_the_only_carrier_of_meaning():
     bad = alt.Chart(pd.DataFrame({"x": [1, 2], "y": [1, 2], "k": ["a", "b"]})).mark_line().encode(
         x="x:Q", y="y:Q", color="k:N")
     assert colour_only_fields(bad.to_dict()) == ["k"]
+
+
+def test_lines_break_at_missing_years():
+    """Hand-made series with a gap (2018-2023 missing): the gap starts a new segment, so no line bridges it."""
+    d = pd.DataFrame({"series": ["a"] * 5 + ["b"] * 3,
+                      "year": [2015, 2016, 2017, 2024, 2025, 2015, 2016, 2017]})
+    seg = charts.with_segments(d, "series")
+    a = seg[seg["series"] == "a"]
+    assert list(a["segment"]) == [0, 0, 0, 1, 1]
+    assert set(seg.loc[seg["series"] == "b", "segment"]) == {0}
