@@ -60,22 +60,29 @@ def hostile(tmp_path_factory) -> dict:
     book = tmp / "book_root"
     out = book / "book" / "cities" / f"{SLUG}.ipynb"
     env = clean_env(CITYCASES_DATA=str(tmp / "data"), PYTHONPATH=str(ROOT), PYTHONHASHSEED="0", NO_COLOR="1")
+    comparison = book / "book" / "comparison.ipynb"
     code = ("import sys; from pathlib import Path; from citycases import run\n"
             "run.execute('hostile fixture', run.CITY_TEMPLATE, Path(sys.argv[1]), {'city': sys.argv[2]},"
-            " title=sys.argv[3], key='hostile-fixture')")
-    r = subprocess.run([sys.executable, "-c", code, str(out), SLUG, facts["name"]], cwd=ROOT, env=env,
-                       capture_output=True, text=True, timeout=600)
+            " title=sys.argv[3], key='hostile-fixture')\n"
+            "run.execute('hostile fixture comparison', run.COMPARISON_TEMPLATE, Path(sys.argv[4]),"
+            " key='hostile-fixture-comparison')")
+    r = subprocess.run([sys.executable, "-c", code, str(out), SLUG, facts["name"], str(comparison)], cwd=ROOT,
+                       env=env, capture_output=True, text=True, timeout=600)
     assert r.returncode == 0, r.stderr[-3000:]
     shutil.copy(ROOT / "_config.yml", book / "_config.yml")
-    (book / "_toc.yml").write_text(f"# HAND-MADE TEST BOOK\nformat: jb-book\nroot: book/cities/{SLUG}\n",
-                                   encoding="utf-8")
+    # the comparison links to the data page: a hand-made stub stands in for it in this test book
+    (book / "book" / "data.md").write_text("# Data\n\nHand-made stub page of the test book.\n", encoding="utf-8")
+    (book / "_toc.yml").write_text(f"# HAND-MADE TEST BOOK\nformat: jb-book\nroot: book/cities/{SLUG}\n"
+                                   "chapters:\n  - file: book/comparison\n  - file: book/data\n", encoding="utf-8")
     shutil.copytree(ROOT / "book" / "_static" / "vega", book / "book" / "_static" / "vega")
     r = subprocess.run([str(ROOT / ".venv" / "bin" / "jupyter-book"), "build", ".", "--config", "_config.yml",
                         "--toc", "_toc.yml", "--builder", "html", "-n", "-W", "--keep-going"], cwd=book, env=env,
                        capture_output=True, text=True, timeout=600)
     assert r.returncode == 0 and "WARNING" not in r.stdout + r.stderr, (r.stdout + r.stderr)[-4000:]
     page = book / "_build" / "html" / "book" / "cities" / f"{SLUG}.html"
-    return dict(facts, page=page, html=page.read_text(encoding="utf-8"))
+    comparison_page = book / "_build" / "html" / "book" / "comparison.html"
+    return dict(facts, page=page, html=page.read_text(encoding="utf-8"), comparison_page=comparison_page,
+                comparison_html=comparison_page.read_text(encoding="utf-8"))
 
 
 def plain(text: str) -> str:
@@ -177,3 +184,22 @@ def test_hostile_text_fires_nothing_in_a_browser(hostile):
     assert errors == [], errors
     assert found_imgs == 0 and tooltip_imgs == 0
     assert SCRIPT in tip and ATTR in tip, f"no tooltip showed a hostile event title as text (last tooltip: {tip!r})"
+
+
+@pytest.mark.build
+def test_hostile_city_name_is_text_in_the_comparison_page(hostile):
+    """The comparison names every city in prose, tables, legends and tooltips: the hostile name stays text."""
+    from bs4 import BeautifulSoup
+
+    soup = BeautifulSoup(hostile["comparison_html"], "html.parser")
+    for s in soup.find_all("script"):
+        body = s.string or ""
+        assert not re.search(r"(?i)</?script|<img|\"><", body), f"data markup inside a script: {body[:300]}"
+    handlers = {v for el in soup.find_all(True) for k, v in el.attrs.items() if k.lower().startswith("on")}
+    assert handlers <= THEME_HANDLERS, f"on* attributes from the data: {handlers}"
+    assert not soup.find_all("img", src="x"), "an <img> from the data became an element"
+    assert hostile["name"] in plain(soup.get_text()), "the city name is missing as text"
+    cells = [plain(td.get_text()) for td in soup.find_all("td")]
+    assert any(hostile["name"] in c for c in cells), "the city name is missing from the comparison tables"
+    strings = [s for spec in _chart_specs(soup) for s in _strings(spec)]
+    assert hostile["name"] in strings, "the city name is missing from the charts' data"
