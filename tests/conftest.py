@@ -59,3 +59,26 @@ def clean_env(**extra: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if k not in {"MAKEFLAGS", "MAKELEVEL", "MFLAGS", "MAKEOVERRIDES"}}
     env.update(extra)
     return env
+
+
+@pytest.fixture(scope="session")
+def raw_sources() -> Path:
+    """The raw sources folder; a test needing it is skipped, with the reason shown, where it is absent."""
+    from citycases.paths import sources_dir
+    folder = sources_dir()
+    if not folder.is_dir():
+        pytest.skip(f"raw sources folder {folder} is absent (set CITYCASES_SOURCES to run the derivation checks)")
+    return folder
+
+
+@pytest.fixture(scope="session")
+def derived(raw_sources):
+    """derived(*steps): the tables those derivation steps produce (nothing written), computed once per run."""
+    from citycases.derive import derive_all
+    cache: dict = {}
+
+    def run(*steps):
+        if steps not in cache:
+            cache[steps] = derive_all(steps=list(steps), write=False)
+        return cache[steps]
+    return run

@@ -4,19 +4,15 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from citycases.derive import derive_all
 from citycases.derive.brazil_atlas import INDICATOR, read_atlas_series
 from citycases.errors import DataError
-from citycases.paths import sources_dir
 
 CITY = "rio-de-janeiro"
 
 
 @pytest.fixture(scope="module")
-def tables():
-    if not sources_dir().is_dir():
-        pytest.skip(f"raw sources folder {sources_dir()} is absent (set CITYCASES_SOURCES)")
-    return derive_all(steps=["brazil_atlas", "rio_isp"], write=False)
+def tables(derived):
+    return derived("brazil_atlas", "rio_isp")
 
 
 def test_atlas_between_isp_series(tables):

@@ -4,7 +4,6 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from citycases.derive import derive_all
 from citycases.derive.mexico_inegi import (cube_by_occurrence, full_years, inegi_code, read_conapo_municipal,
                                            read_cube, read_municipal_monthly)
 from citycases.errors import DataError
@@ -15,10 +14,8 @@ CITY = "ciudad-juarez"
 
 
 @pytest.fixture(scope="module")
-def tables():
-    if not sources_dir().is_dir():
-        pytest.skip(f"raw sources folder {sources_dir()} is absent (set CITYCASES_SOURCES)")
-    return derive_all(steps=[STEP], write=False)
+def tables(derived):
+    return derived(STEP)
 
 
 @pytest.fixture(scope="module")

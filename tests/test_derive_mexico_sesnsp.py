@@ -4,21 +4,17 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from citycases.derive import derive_all
 from citycases.derive.mexico_sesnsp import (municipal_offences, read_crimenmexico, read_sesnsp_municipal,
                                             read_state_victims)
 from citycases.errors import DataError
-from citycases.paths import sources_dir
 
 STEP = "mexico_sesnsp"
 CITY = "ciudad-juarez"
 
 
 @pytest.fixture(scope="module")
-def tables():
-    if not sources_dir().is_dir():
-        pytest.skip(f"raw sources folder {sources_dir()} is absent (set CITYCASES_SOURCES)")
-    return derive_all(steps=[STEP], write=False)
+def tables(derived):
+    return derived(STEP)
 
 
 @pytest.fixture(scope="module")

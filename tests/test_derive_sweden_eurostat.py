@@ -4,19 +4,15 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from citycases.derive import derive_all
 from citycases.derive.sweden_eurostat import read_crim_gen_reg
 from citycases.errors import DataError
-from citycases.paths import sources_dir
 
 STEP = "sweden_eurostat"
 
 
 @pytest.fixture(scope="module")
-def ind():
-    if not sources_dir().is_dir():
-        pytest.skip(f"raw sources folder {sources_dir()} is absent (set CITYCASES_SOURCES)")
-    tables = derive_all(steps=[STEP], write=False)
+def ind(derived):
+    tables = derived(STEP)
     i = tables["indicators"]
     return {(r.indicator, int(r.year)): float(r.value) for r in i[i["city"] == "stockholm"].itertuples()}
 

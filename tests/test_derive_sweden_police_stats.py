@@ -5,20 +5,16 @@ import csv
 
 import pytest
 
-from citycases.derive import derive_all
 from citycases.derive._sweden import TRANSCRIBED_COLUMNS, annual_values, read_transcribed_series
 from citycases.errors import DataError
-from citycases.paths import sources_dir
 
 STEP = "sweden_police_stats"
 REGION = "Polisregion Stockholm (Stockholms län + Gotland)"
 
 
 @pytest.fixture(scope="module")
-def ind():
-    if not sources_dir().is_dir():
-        pytest.skip(f"raw sources folder {sources_dir()} is absent (set CITYCASES_SOURCES)")
-    tables = derive_all(steps=[STEP], write=False)
+def ind(derived):
+    tables = derived(STEP)
     i = tables["indicators"]
     i = i[i["city"] == "stockholm"]
     return {(r.indicator, int(r.year)): float(r.value) for r in i.itertuples()}

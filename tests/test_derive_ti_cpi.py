@@ -4,19 +4,15 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from citycases.derive import derive_all
 from citycases.derive.ti_cpi import read_cpi_timeseries
 from citycases.errors import DataError
-from citycases.paths import sources_dir
 
 STEP = "ti_cpi"
 
 
 @pytest.fixture(scope="module")
-def cpi():
-    if not sources_dir().is_dir():
-        pytest.skip(f"raw sources folder {sources_dir()} is absent (set CITYCASES_SOURCES)")
-    tables = derive_all(steps=[STEP], write=False)
+def cpi(derived):
+    tables = derived(STEP)
     cc = tables["country_context"]
     return {(r.country, int(r.year)): float(r.value) for r in cc.itertuples()}
 

@@ -7,19 +7,15 @@ from __future__ import annotations
 
 import pytest
 
-from citycases.derive import derive_all
 from citycases.derive.who_ghe import read_who_homicides
 from citycases.errors import DataError
-from citycases.paths import sources_dir
 
 STEP = "who_ghe"
 
 
 @pytest.fixture(scope="module")
-def who():
-    if not sources_dir().is_dir():
-        pytest.skip(f"raw sources folder {sources_dir()} is absent (set CITYCASES_SOURCES)")
-    tables = derive_all(steps=[STEP], write=False)
+def who(derived):
+    tables = derived(STEP)
     return tables["country_context"]
 
 

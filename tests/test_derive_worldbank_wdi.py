@@ -3,19 +3,15 @@ from __future__ import annotations
 
 import pytest
 
-from citycases.derive import derive_all
 from citycases.derive.worldbank_wdi import check_countries, read_economy_names, read_homicide_rates
 from citycases.errors import DataError
-from citycases.paths import sources_dir
 
 STEP = "worldbank_wdi"
 
 
 @pytest.fixture(scope="module")
-def rates():
-    if not sources_dir().is_dir():
-        pytest.skip(f"raw sources folder {sources_dir()} is absent (set CITYCASES_SOURCES)")
-    tables = derive_all(steps=[STEP], write=False)
+def rates(derived):
+    tables = derived(STEP)
     cc = tables["country_context"]
     cc = cc[cc["indicator"] == "wdi_homicide_rate"]
     return {(r.country, int(r.year)): float(r.value) for r in cc.itertuples()}

@@ -8,10 +8,8 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from citycases.derive import derive_all
 from citycases.derive.worldbank_wgi import read_wgi
 from citycases.errors import DataError
-from citycases.paths import sources_dir
 
 STEP = "worldbank_wgi"
 INDICATORS = {"wgi_rule_of_law", "wgi_control_of_corruption", "wgi_government_effectiveness",
@@ -19,10 +17,8 @@ INDICATORS = {"wgi_rule_of_law", "wgi_control_of_corruption", "wgi_government_ef
 
 
 @pytest.fixture(scope="module")
-def wgi():
-    if not sources_dir().is_dir():
-        pytest.skip(f"raw sources folder {sources_dir()} is absent (set CITYCASES_SOURCES)")
-    tables = derive_all(steps=[STEP], write=False)
+def wgi(derived):
+    tables = derived(STEP)
     return tables
 
 
