@@ -264,16 +264,20 @@ def sources_section(city) -> str:
            f"**Territory.** {md(city.entry['territory'])}", "",
            f"**Population.** {md(city.entry['population_note'])}", "",
            f"**What is counted.** {md(city.entry['comparability'])}", ""]
-    rows = []
+    # One entry per series (a list reads better than a six-column table in the page's narrow column).
+    items = []
     for s in city.series_ids:
         r = city.series_rows(s)
         srcs = list(dict.fromkeys(r["source_id"].dropna()))
-        rate = "yes" if r["homicide_rate"].notna().any() else "no"
-        rows.append([Raw(("**" + md(city.series_label(s)) + "**") if s == city.primary_series else md(city.series_label(s))),
-                     city.series_definition(s), metrics.series_unit(r) or "", _series_years(city, s), rate,
-                     Raw("; ".join(source_md(city, x) for x in srcs))])
-    if rows:
-        out += [md_table(["Series", "Definition", "Territory", "Years", "Rate", "Source"], rows), ""]
+        rate = ("with a rate per 100,000" if r["homicide_rate"].notna().any()
+                else "counts only (no population of the same territory)")
+        main = " (main series)" if s == city.primary_series else ""
+        items.append(f"- **{md(city.series_label(s))}**{main}: {md(city.series_definition(s))} "
+                     f"*Territory:* {md(metrics.series_unit(r) or 'not stated')}; *years:* "
+                     f"{md(_series_years(city, s))}; {rate}. *Source:* "
+                     + "; ".join(source_md(city, x) for x in srcs) + ".")
+    if items:
+        out += ["**The series.**", ""] + items + [""]
     diffs = metrics.series_differences(city)
     notes = []
     for _, d in diffs.iterrows():
