@@ -8,6 +8,7 @@ import jsonschema
 import yaml
 
 from .errors import DataError
+from .prose import prose_fields, typed_figures
 from .paths import CITIES_FILE
 
 CITY_SCHEMA = {
@@ -80,6 +81,12 @@ def validate_cities(raw, path: Path) -> list[dict]:
         if todo:
             raise DataError(path, f"city '{slug}': field '{todo}' still says TODO", field=todo,
                             fix="fill it in (CONTRIBUTING.md explains each field)")
+        for field, text in prose_fields(city):
+            figures = typed_figures(text)
+            if figures:
+                raise DataError(path, f"city '{slug}': field '{field}' types the figure(s) {figures}", field=field,
+                                fix="describe without the figure: chapters compute figures from the tidy tables "
+                                    "(years, dates and named codes such as 'DANE code 05001' are fine)")
         if slug in seen:
             raise DataError(path, f"city '{slug}' is listed twice", field="slug")
         seen.add(slug)

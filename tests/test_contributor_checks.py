@@ -37,6 +37,27 @@ def test_city_with_unfilled_todo():
         validate_cities({"cities": [city]}, CITIES_FILE)
 
 
+@pytest.mark.parametrize("text, figures", [
+    ("Police counts run 18 % below the forensic ones.", ["18"]),
+    ("The city holds 975,551 of 2,452,114 people.", ["975,551", "2,452,114"]),
+    ("Rates rose by 2.5 per 100,000.", ["2.5", "100,000"]),
+])
+def test_registry_prose_with_a_typed_figure(text, figures):
+    """Hand-made prose: a figure typed into the registry would go stale; the chapter computes figures."""
+    city = a_city()
+    city["comparability"] = text
+    with pytest.raises(DataError) as err:
+        validate_cities({"cities": [city]}, CITIES_FILE)
+    msg = str(err.value)
+    assert f"field 'comparability' types the figure(s) {figures}" in msg and "fix:" in msg
+
+
+def test_registry_prose_allows_years_dates_and_named_codes():
+    from citycases.prose import typed_figures
+    assert typed_figures("DANE code 05001 since 7 April 2017; CISP 42 split from CISP 16 in 2010 (NUTS 3, "
+                         "article 416-bis).") == []
+
+
 def test_series_without_a_source():
     city = a_city()
     city["series"] = dict(city["series"], ghost={"label": "hand-made", "definition": "a series nobody derives"})
