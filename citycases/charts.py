@@ -25,7 +25,7 @@ LEGEND_LIMIT = 600
 # Dash patterns for a city's alternative series (the main series is solid, national rates dotted).
 ALT_DASHES = [[6, 3], [10, 4], [4, 2, 1, 2], [8, 2, 2, 2], [1, 3]]
 SHAPES = ["circle", "square", "triangle-up", "diamond", "cross", "triangle-down", "wedge", "stroke"]
-SMALL_WIDTH, SMALL_HEIGHT = 280, 160
+SMALL_WIDTH, SMALL_HEIGHT = 230, 160  # two panels side by side fit the page column
 FONT = "system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif"
 
 
@@ -766,8 +766,9 @@ def governance_scatter(cities, indicators=None):
             tooltip=[alt.Tooltip("city:N", title="City"), alt.Tooltip("rate:Q", title="Per 100,000", format=",.1f"),
                      alt.Tooltip("rate_year:O", title="Rate year"), alt.Tooltip("score:Q", title=str(label), format=".2f"),
                      alt.Tooltip("score_year:O", title="Score year")])
-        panels.append(alt.layer(base.mark_point(size=80), base.mark_text(dx=8, align="left", fontSize=10).encode(
-            text="city:N")).properties(width=SMALL_WIDTH, height=SMALL_HEIGHT + 20))
+        panels.append(alt.layer(base.mark_point(size=80, filled=True).encode(shape=_city_shape(present)),
+                                base.mark_text(dx=8, align="left", fontSize=10).encode(text="city:N"))
+                      .properties(width=SMALL_WIDTH, height=SMALL_HEIGHT + 20))
     chart = alt.concat(*panels, columns=2)
     desc = (f"{len(panels)} scatter plots, one per national score ({T.join_and(list(dict.fromkeys(d['indicator'])))}), "
             f"each placing every city by its country's score (horizontal) and its own latest homicide rate "

@@ -179,11 +179,15 @@ class Raw:
         self.text = text
 
 
-def table_html(df: pd.DataFrame, *, summary: str | None = None, index: bool = True, float_format=None) -> str:
+def table_html(df: pd.DataFrame, *, summary: str | None = None, index: bool = True, float_format=None,
+               label: str | None = None) -> str:
     """A DataFrame as an escaped HTML table, optionally folded in a <details> element."""
     fmt = float_format or (lambda v: f"{v:,.2f}")
     body = df.to_html(escape=True, index=index, na_rep="", float_format=fmt, border=0,
                       classes=["citycases-table"])
+    # Wide tables scroll inside the page column; a focusable, labelled region lets keyboard users scroll too.
+    body = (f'<div class="citycases-table-wrap" role="region" tabindex="0" aria-label="{html(label or summary or "Table")}" '
+            f'style="overflow-x:auto">\n{body}\n</div>')
     if summary:
         return f"<details><summary>{html(summary)}</summary>\n{body}\n</details>"
     return body
@@ -619,7 +623,7 @@ def comparison_table_html(cities) -> str:
         "Years covered": [year_span(a, b) for a, b in zip(t["first_year"], t["last_year"])],
         "Missing years": t["missing_years"].astype("Int64"),
     })
-    return table_html(out, index=False, float_format=lambda v: f"{v:,.1f}")
+    return table_html(out, index=False, float_format=lambda v: f"{v:,.1f}", label="Headline figures by city")
 
 
 HIGH_VIOLENCE = 50.0   # per 100,000 at the peak: what the comparison calls a high-violence city
@@ -701,7 +705,7 @@ def governance_table_html(cities) -> str:
             v = metrics.latest_country_value(c, ind)
             row[c.definition(ind)["label"]] = f"{v['value']:.2f} ({v['year']})" if v else ""
         rows.append(row)
-    return table_html(pd.DataFrame(rows), index=False)
+    return table_html(pd.DataFrame(rows), index=False, label="City homicide rates and national scores")
 
 
 def series_overview_md(cities) -> str:
