@@ -104,15 +104,14 @@ def city_digest(slug: str) -> str:
     feed("entry", json.dumps(city, sort_keys=True, ensure_ascii=False, default=str))
     feed("order", json.dumps([[c["slug"], c["name"]] for c in cities], ensure_ascii=False))
     cited: set[str] = set()
-    narrowed_all = True
-    for folder in (DATA / "tidy", DATA / "events"):
-        for path in sorted(folder.glob("*.csv")):
-            header, rows, narrowed = _table_rows(path, city)
-            narrowed_all &= narrowed
-            feed(f"{folder.name}/{path.name}", json.dumps([header, rows], ensure_ascii=False))
-            for j, col in enumerate(header):
-                if col.endswith("source_id"):
-                    cited.update(r[j] for r in rows if len(r) > j and r[j])
+    # data/events/<slug>.csv holds one city's events and has no city column: only the city's own file counts.
+    event_file = DATA / "events" / f"{slug}.csv"
+    for path in sorted((DATA / "tidy").glob("*.csv")) + ([event_file] if event_file.is_file() else []):
+        header, rows, _ = _table_rows(path, city)
+        feed(f"{path.parent.name}/{path.name}", json.dumps([header, rows], ensure_ascii=False))
+        for j, col in enumerate(header):
+            if col.endswith("source_id"):
+                cited.update(r[j] for r in rows if len(r) > j and r[j])
     for path in sorted(SOURCE_REGISTRY.glob("*.yml")):
         if path.stem in cited or not cited:
             feed(f"sources/{path.name}", path.read_text(encoding="utf-8"))

@@ -147,6 +147,15 @@ def test_city_digest_changes_only_for_the_changed_city(tmp_path, monkeypatch):
         (data / "sources" / f"src_{slugs[1].replace('-', '_')}.yml").write_text("id: changed\n", encoding="utf-8")
         again = {s: run.city_digest(s) for s in slugs}
         assert [s for s in slugs if again[s] != after[s]] == [slugs[1]]
+        # a city's own event file (no city column) changes that city only (hand-made event rows)
+        header = "date,category,title,source_id,citation,citation_url\n"
+        for s in slugs:
+            (data / "events" / f"{s}.csv").write_text(header, encoding="utf-8")
+        base = {s: run.city_digest(s) for s in slugs}
+        (data / "events" / f"{slugs[2]}.csv").write_text(
+            header + "2001,policing,Hand-made event,,Hand-made citation,https://example.org/\n", encoding="utf-8")
+        edited = {s: run.city_digest(s) for s in slugs}
+        assert [s for s in slugs if edited[s] != base[s]] == [slugs[2]]
     finally:
         run._registry.cache_clear()
 
