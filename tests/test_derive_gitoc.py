@@ -4,33 +4,24 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from citycases.derive import derive_all
 from citycases.derive import gitoc, worldbank_wdi
 from citycases.derive.gitoc import INDICATORS, read_oc_index
 from citycases.errors import DataError
-from citycases.paths import sources_dir
 from citycases.sources import load_registry, raw_path
 
 STEP = "gitoc"
 
 
-def _need_sources():
-    if not sources_dir().is_dir():
-        pytest.skip(f"raw sources folder {sources_dir()} is absent (set CITYCASES_SOURCES)")
-
-
 @pytest.fixture(scope="module")
-def scores():
-    _need_sources()
-    tables = derive_all(steps=[STEP], write=False)
+def scores(derived):
+    tables = derived(STEP)
     cc = tables["country_context"]
     return {(r.country, int(r.year), r.indicator): float(r.value) for r in cc.itertuples()}
 
 
 @pytest.fixture(scope="module")
-def whole_index():
+def whole_index(raw_sources):
     """Every country of the workbook (not only the cities' countries), for rankings."""
-    _need_sources()
     reg = load_registry()
     names = gitoc.name_lookup(worldbank_wdi.read_economy_names(
         raw_path(reg[worldbank_wdi.SOURCE_ID], worldbank_wdi.POPULATION_FILE)))

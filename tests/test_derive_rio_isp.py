@@ -4,27 +4,19 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from citycases.derive import derive_all
 from citycases.derive.rio_isp import (HIST, IBGE_EST, MUNI, POP, choose_population, read_cisp_monthly,
                                       read_historical_series, read_ibge_estimate, read_isp_population,
                                       read_municipal_monthly, read_weapons, splice)
 from citycases.errors import DataError
-from citycases.paths import sources_dir
 
 STEPS = ["rio_isp"]
 CITY = "rio-de-janeiro"
 RAW = "rio-de-janeiro/isp"
 
 
-def _skip_without_sources():
-    if not sources_dir().is_dir():
-        pytest.skip(f"raw sources folder {sources_dir()} is absent (set CITYCASES_SOURCES)")
-
-
 @pytest.fixture(scope="module")
-def tables():
-    _skip_without_sources()
-    return derive_all(steps=STEPS, write=False)
+def tables(derived):
+    return derived(*STEPS)
 
 
 @pytest.fixture(scope="module")
@@ -35,10 +27,9 @@ def annual(tables):
 
 
 @pytest.fixture(scope="module")
-def state_totals():
+def state_totals(raw_sources):
     """Whole-state annual sums of the municipal file (every municipality), as ISP's releases report them."""
-    _skip_without_sources()
-    m = read_municipal_monthly(sources_dir() / RAW / "BaseMunicipioMensal.csv")
+    m = read_municipal_monthly(raw_sources / RAW / "BaseMunicipioMensal.csv")
     return m.groupby("year")[["homicides", "lethal_violence", "police_intervention"]].sum()
 
 
@@ -61,10 +52,10 @@ def test_state_2023_match_folha_preliminary(state_totals, column, published):
     assert abs(int(state_totals.loc[2023, column]) - published) <= 0.01 * published
 
 
-def test_rates_reproduce_isp_published_rates(annual):
+def test_rates_reproduce_isp_published_rates(annual, raw_sources):
     # The denominator choice (population_note) must give ISP's own published rates for 1991-2022
     # (SeriesHistoricas, rounded to one decimal).
-    hist = read_historical_series(sources_dir() / RAW / "SeriesHistoricas.csv")
+    hist = read_historical_series(raw_sources / RAW / "SeriesHistoricas.csv")
     pub = hist[(hist["area"] == "Capital") & (hist["variable"] == "homicides")]
     checked = 0
     for r in pub.itertuples():

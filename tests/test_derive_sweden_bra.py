@@ -6,27 +6,19 @@ import csv
 import pandas as pd
 import pytest
 
-from citycases.derive import derive_all
 from citycases.derive._sweden import (COUNTY_KOMMUNER, TRANSCRIBED_COLUMNS, annual_values, national_population,
                                       population_of, read_scb_kommun_population, read_transcribed_population,
                                       read_transcribed_series)
 from citycases.derive.sweden_bra import read_reported_national
 from citycases.errors import DataError
-from citycases.paths import sources_dir
 
 STEP = "sweden_bra"
 REGION = "Polisregion Stockholm (Stockholms län + Gotland)"
 
 
-def _need_sources():
-    if not sources_dir().is_dir():
-        pytest.skip(f"raw sources folder {sources_dir()} is absent (set CITYCASES_SOURCES)")
-
-
 @pytest.fixture(scope="module")
-def tables():
-    _need_sources()
-    return derive_all(steps=[STEP], write=False)
+def tables(derived):
+    return derived(STEP)
 
 
 @pytest.fixture(scope="module")
@@ -85,25 +77,23 @@ def test_national_rate_2024(national):
     assert ("bra_lethal_violence_national_rate", 2022) not in national  # no SCB population for 2022
 
 
-def test_scb_national_sums_match_published_totals():
+def test_scb_national_sums_match_published_totals(raw_sources):
     # Section 6: sums of all kommuner equal SCB's national totals (also hard-coded in mokshasoft's site).
-    _need_sources()
-    pop = read_scb_kommun_population(sources_dir() / "stockholm/scb_population_malmogram/"
+    pop = read_scb_kommun_population(raw_sources / "stockholm/scb_population_malmogram/"
                                                     "Data-Population-by-municipality.csv")
     riket = national_population(pop, "test")
     assert (riket[2000], riket[2010], riket[2019]) == (8_882_792, 9_415_570, 10_327_589)
     # Section 6: the City of Stockholm 2000-2020 agrees exactly with the transcribed SCB table (file 3).
-    tr = read_transcribed_population(sources_dir() / "stockholm/population_stockholm_transcribed.csv")
+    tr = read_transcribed_population(raw_sources / "stockholm/population_stockholm_transcribed.csv")
     city = tr[tr["region_code"] == "0180"].set_index("year")["population"]
     ours = population_of(pop, ["Stockholm"], "test")
     for y in range(2000, 2021):
         assert ours[y] == city[y], y
 
 
-def test_transcribed_county_growth_2023():
+def test_transcribed_county_growth_2023(raw_sources):
     # Cross-check 6: Region Stockholm's page gives +14,794 for 2023.
-    _need_sources()
-    tr = read_transcribed_population(sources_dir() / "stockholm/population_stockholm_transcribed.csv")
+    tr = read_transcribed_population(raw_sources / "stockholm/population_stockholm_transcribed.csv")
     lan = tr[tr["region_code"] == "01"].set_index("year")["population"]
     assert lan[2023] - lan[2022] == 14_794
 

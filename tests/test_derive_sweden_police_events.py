@@ -4,23 +4,17 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from citycases.derive import derive_all, sweden_police_events as step
+from citycases.derive import sweden_police_events as step
 from citycases.derive.sweden_police_events import _check_against, _counts, read_events, read_monthly
 from citycases.errors import DataError
-from citycases.paths import EVENTS, sources_dir
+from citycases.paths import EVENTS
 
 STEP = "sweden_police_events"
 
 
-def _need_sources():
-    if not sources_dir().is_dir():
-        pytest.skip(f"raw sources folder {sources_dir()} is absent (set CITYCASES_SOURCES)")
-
-
 @pytest.fixture(scope="module")
-def tables():
-    _need_sources()
-    return derive_all(steps=[STEP], write=False)
+def tables(derived):
+    return derived(STEP)
 
 
 @pytest.fixture(scope="module")
@@ -56,12 +50,11 @@ def test_monthly_covers_complete_months_only(tables):
         assert months[0] == "2023-04" and months[-1] == "2026-07" and len(months) == 40
 
 
-def test_explosion_peak_january_2025():
+def test_explosion_peak_january_2025(raw_sources):
     # Cross-check 3: county explosion notices peak at 18 in January 2025, the month the government called an
     # extra meeting of the Council against organised crime "because of the explosions".
-    _need_sources()
-    ev = read_events(sources_dir() / step.EVENTS)
-    monthly = read_monthly(sources_dir() / step.MONTHLY)
+    ev = read_events(raw_sources / step.EVENTS)
+    monthly = read_monthly(raw_sources / step.MONTHLY)
     c = _counts(ev, step.complete_months(monthly))
     expl = c[c["type"].isin(step.GROUPS["explosion"])].groupby("month")["n"].sum()
     assert expl.idxmax() == "2025-01" and expl.max() == 18
