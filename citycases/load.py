@@ -247,13 +247,14 @@ def main(argv=None) -> int:
     ex.add_argument("--city", action="append", help="only these slugs (default: every city)")
     args = ap.parse_args(argv)
     try:
-        for c in load_all():
+        cities = load_all()
+        for c in cities:
             if args.city and c.slug not in args.city:
                 continue
             files = export_city_tables(c, Path(args.dest) / c.slug)
             print(f"{c.slug}: {len(files)} tables -> {Path(args.dest) / c.slug}")
         if not args.city:
-            print(f"comparison: {export_comparison_table(load_all(), Path(args.dest) / 'comparison')}")
+            print(f"comparison: {export_comparison_table(cities, Path(args.dest) / 'comparison')}")
     except DataError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
