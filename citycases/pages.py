@@ -14,13 +14,8 @@ from .cities import load_cities
 from .derive import atomic_write
 from .paths import BOOK, ROOT
 from .sources import load_registry
+from .text import md
 
-_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+!|<>~$&])")
-
-
-def md_escape(text: str) -> str:
-    """Data text shown as text in MyST: escape every character that could start markup."""
-    return _MD_SPECIAL.sub(r"\\\1", " ".join(str(text).split()))
 
 
 def url(u: str) -> str:
@@ -40,28 +35,28 @@ def sources_page() -> str:
            "the same bytes. The derivation code is in `citycases/derive/`; the tidy tables are on the "
            "[data page](data.md).", ""]
     for sid, s in sorted(reg.items()):
-        out += [f"(source-{sid.replace('_', '-')})=", f"## {md_escape(s.title)}", "",
-                f"- **Publisher:** {md_escape(s.producer)}",
-                f"- **Citation:** {md_escape(s.citation)}",
+        out += [f"(source-{sid.replace('_', '-')})=", f"## {md(s.title)}", "",
+                f"- **Publisher:** {md(s.producer)}",
+                f"- **Citation:** {md(s.citation)}",
                 f"- **Main page:** {url(s.url_main)}",
                 f"- **Download:** {url(s.url_download)}",
-                f"- **Licence:** {md_escape(s.licence)}",
-                f"- **Copy gathered:** {md_escape(s.date_accessed)}"]
+                f"- **Licence:** {md(s.licence)}",
+                f"- **Copy gathered:** {md(s.date_accessed)}"]
         if s.extra.get("repository"):
-            loc = md_escape(s.extra["repository"])
+            loc = md(s.extra["repository"])
             if s.extra.get("commit"):
-                loc += f" at commit `{md_escape(s.extra['commit'])[:12]}`"
+                loc += f" at commit `{md(s.extra['commit'])[:12]}`"
             if s.extra.get("repo_path"):
-                loc += f", path {md_escape(s.extra['repo_path'])}"
+                loc += f", path {md(s.extra['repo_path'])}"
             out.append(f"- **Copy taken from:** {loc}")
         out.append(f"- **Registry id:** `{sid}`")
         if s.extra.get("definition"):
-            out.append(f"- **What is counted:** {md_escape(s.extra['definition'])}")
+            out.append(f"- **What is counted:** {md(s.extra['definition'])}")
         out += ["", "| raw file | bytes | sha256 |", "|---|---:|---|"]
         for f in s.files:
-            out.append(f"| {md_escape(f['path'])} | {f['bytes']} | `{f['sha256']}` |")
+            out.append(f"| {md(f['path'])} | {f['bytes']} | `{f['sha256']}` |")
         if s.extra.get("caveats"):
-            out += ["", "Caveats:", ""] + [f"- {md_escape(c)}" for c in s.extra["caveats"]]
+            out += ["", "Caveats:", ""] + [f"- {md(c)}" for c in s.extra["caveats"]]
         out.append("")
     return "\n".join(out).rstrip() + "\n"
 
@@ -77,16 +72,16 @@ def data_page() -> str:
            "- {download}`cities.yml <../data/cities.yml>` (the city registry: territory, series, comparability)", ""]
     for table, spec in schema.TABLES.items():
         out += [f"## {spec['title']}", "", f"{{download}}`{table}.csv <../data/tidy/{table}.csv>` — "
-                f"{md_escape(spec['description'])} Key: {', '.join(f'`{k}`' for k in spec['primary_key'])}.", "",
+                f"{md(spec['description'])} Key: {', '.join(f'`{k}`' for k in spec['primary_key'])}.", "",
                 "| column | type | meaning |", "|---|---|---|"]
         for f in spec["fields"]:
-            out.append(f"| `{f['name']}` | {f['type']} | {md_escape(f['description'])} |")
+            out.append(f"| `{f['name']}` | {f['type']} | {md(f['description'])} |")
         out.append("")
     out += ["## Cities and their series", "",
             "| city | territory | primary series | population |", "|---|---|---|---|"]
     for c in cities:
-        out.append(f"| {md_escape(c['name'])} | {md_escape(c['territory'])} | "
-                   f"{md_escape(c['series'][c['primary_series']]['label'])} | {md_escape(c['population_note'])} |")
+        out.append(f"| {md(c['name'])} | {md(c['territory'])} | "
+                   f"{md(c['series'][c['primary_series']]['label'])} | {md(c['population_note'])} |")
     out += ["", "Gaps in the data, and where the missing figures could come from, are listed in "
             "`data/README.md` in the repository.", ""]
     return "\n".join(out)

@@ -210,10 +210,7 @@ def load_events(registry: dict, cities: list[dict], folder: Path = EVENTS) -> pd
             if r["citation_url"] and not r["citation_url"].startswith(("http://", "https://")):
                 raise DataError(rel, f"citation_url is not a URL: {r['citation_url']!r}", row=i + 2, field="citation_url")
         df.insert(0, "city", path.stem)
-        try:
-            frames.append(validate_table(df, "events", registry=registry, cities=cities, file=rel))
-        except DataError as exc:
-            raise exc
+        frames.append(validate_table(df, "events", registry=registry, cities=cities, file=rel))
     if not frames:
         return pd.DataFrame(columns=schema.columns("events"))
     return pd.concat(frames, ignore_index=True)
