@@ -186,7 +186,7 @@ def main(argv=None) -> int:
     row("no-op rebuild", noop, TARGETS["noop"], f"{len(noop['executed'])} executed")
     row("one-city data change", one, TARGETS["one_city"], f"{what}; re-executed: {', '.join(one['executed'])}")
     if alt:
-        print(f"\nAlternative: Jupyter Book executes one notebook per city itself (execute_notebooks: cache)\n")
+        print("\nAlternative: Jupyter Book executes one notebook per city itself (execute_notebooks: cache)\n")
         print(f"| {'step':<32} | total   | ours    | ratio (alternative / ours)")
         print(f"|{'-' * 34}|---------|---------|------")
         for key, label in (("clean", "clean full build"), ("noop", "no-op rebuild"),

@@ -614,21 +614,29 @@ def area_heatmap(city):
 
 
 # --------------------------------------------------------------------------- comparison charts
-def _primary_rates(cities) -> pd.DataFrame:
+def not_like_for_like(cities) -> str:
+    """One sentence naming the cities whose comparable series is not like-for-like, and how each differs."""
+    odd = [c for c in cities if not c.like_for_like]
+    if not odd:
+        return "Every series shown counts intentional homicide as the UNODC defines it."
+    return ("Not like-for-like: " + "; ".join(f"{c.name}, {c.comparable_note}" for c in odd) + ".")
+
+
+def _comparable_rates(cities) -> pd.DataFrame:
     rows = []
     for c in cities:
-        r = c.primary.dropna(subset=["homicide_rate"])
+        r = c.comparable.dropna(subset=["homicide_rate"])
         if r.empty:
             continue
         rows.append(pd.DataFrame({"city": c.name, "year": r["year"].astype(int),
                                   "rate": r["homicide_rate"].astype(float).round(2),
-                                  "series": c.series_label(c.primary_series), "unit": c.entry["unit"]}))
+                                  "series": c.series_label(c.comparable_series), "unit": c.entry["unit"]}))
     return pd.concat(rows, ignore_index=True) if rows else pd.DataFrame(columns=["city", "year", "rate", "series", "unit"])
 
 
 def all_cities_chart(cities):
     """Every city's main series, rate per 100,000 on a log scale, each in its colour."""
-    d = _primary_rates(cities)
+    d = _comparable_rates(cities)
     if d.empty:
         return None
     d = with_segments(d[d["rate"] > 0], "city")
@@ -647,18 +655,18 @@ def all_cities_chart(cities):
                       ).properties(width=WIDTH, height=340)
     parts = []
     for c in present:
-        p = metrics.peak(c.primary, metrics.RATE)
-        last = metrics.latest(c.primary, metrics.RATE)
+        p = metrics.peak(c.comparable, metrics.RATE)
+        last = metrics.latest(c.comparable, metrics.RATE)
         parts.append(f"{c.name} peaked at {T.num(p['value'])} in {p['year']} and was {T.num(last['value'])} in "
                      f"{last['year']}")
     desc = (f"Line chart, log scale, of annual homicide rates per 100,000 in {len(present)} cities (each with its "
             f"own colour, dash pattern and point shape), {T.year_span(d['year'].min(), d['year'].max())}. "
             + "; ".join(parts) + ".")
-    cap = ("Annual homicides per 100,000 inhabitants in each city's main series (log scale: equal vertical "
-           "distances are equal ratios). Definitions and territories differ between countries; see each chapter.")
+    cap = ("Annual homicides per 100,000 inhabitants in each city's comparable series (log scale: equal vertical "
+           "distances are equal ratios). " + not_like_for_like(present))
     srcs = []
     for c in present:
-        srcs += _sources_of(c.primary)
+        srcs += _sources_of(c.comparable)
     return _finish(chart, desc, cap, srcs, title="Homicide rates, all cities")
 
 
@@ -666,7 +674,7 @@ def indexed_chart(cities):
     """Each city's main series as % of its own peak (= 100), aligned on years since the peak."""
     rows = []
     for c in cities:
-        idx = metrics.indexed_to_peak(c.primary)
+        idx = metrics.indexed_to_peak(c.comparable)
         if idx.empty:
             continue
         rows.append(idx.assign(city=c.name, index=idx["index"].astype(float).round(1)))
@@ -688,15 +696,16 @@ def indexed_chart(cities):
                       ).properties(width=WIDTH, height=320)
     parts = []
     for c in present:
-        h = metrics.years_to_halve(c.primary, metrics.best_measure(c.primary))
+        h = metrics.years_to_halve(c.comparable, metrics.best_measure(c.comparable))
         parts.append(f"{c.name} " + (f"fell to half its peak within {T.plural(h['years'], 'year')}" if h
                                      else "has not fallen to half its peak"))
     desc = ("Line chart of each city's homicide rate as a percentage of its own peak, aligned on years since the "
             "peak, with a dotted line at half the peak. " + "; ".join(parts) + ".")
-    cap = "Each city's main series indexed to its peak year (= 100) and aligned on years since that peak."
+    cap = ("Each city's comparable series indexed to its peak year (= 100) and aligned on years since that peak. "
+           + not_like_for_like(present))
     srcs = []
     for c in present:
-        srcs += _sources_of(c.primary)
+        srcs += _sources_of(c.comparable)
     return _finish(chart, desc, cap, srcs, title="Falls from the peak")
 
 
@@ -741,7 +750,7 @@ def governance_scatter(cities, indicators=None):
     inds = indicators or GOVERNANCE_HEADLINE
     rows = []
     for c in cities:
-        last = metrics.latest(c.primary, metrics.RATE)
+        last = metrics.latest(c.comparable, metrics.RATE)
         if last is None:
             continue
         for ind in inds:
@@ -777,7 +786,7 @@ def governance_scatter(cities, indicators=None):
            "score up to the same year). National scores describe countries, not cities; correlation is not causation.")
     srcs = []
     for c in present:
-        srcs += _sources_of(c.primary)
+        srcs += _sources_of(c.comparable)
     srcs += list(d["source_id"])
     return _finish(chart, desc, cap, srcs, title="Violence and governance")
 

@@ -15,7 +15,7 @@ CITY_SCHEMA = {
     "type": "object",
     "additionalProperties": False,
     "required": ["slug", "name", "country", "country_name", "unit", "territory", "primary_series",
-                 "primary_series_reason", "population_note", "series", "comparability", "derive"],
+                 "primary_series_reason", "population_note", "series", "comparable", "comparability", "derive"],
     "properties": {
         "slug": {"type": "string", "pattern": "^[a-z][a-z0-9-]*$"},
         "name": {"type": "string", "minLength": 2},
@@ -35,6 +35,22 @@ CITY_SCHEMA = {
                 "required": ["label", "definition"],
                 "properties": {"label": {"type": "string"}, "definition": {"type": "string", "minLength": 10}},
             },
+        },
+        # The series set beside other cities and the country, and how it differs from the UNODC/ICCS
+        # definition of intentional homicide (police killings, attempts, feminicide, territory).
+        "comparable": {
+            "type": "object",
+            "additionalProperties": False,
+            "required": ["series", "like_for_like", "includes", "excludes"],
+            "properties": {
+                "series": {"type": "string"},
+                "like_for_like": {"type": "boolean"},
+                "includes": {"type": "string", "minLength": 10},
+                "excludes": {"type": "string", "minLength": 5},
+                "note": {"type": "string", "minLength": 10},
+            },
+            "if": {"properties": {"like_for_like": {"const": False}}},
+            "then": {"required": ["note"]},
         },
         "comparability": {"type": "string", "minLength": 20},
         "caveats": {"type": "array", "items": {"type": "string"}},
@@ -94,6 +110,10 @@ def validate_cities(raw, path: Path) -> list[dict]:
             raise DataError(path, f"city '{slug}': primary_series '{city['primary_series']}' is not described "
                                   f"under series:", field="primary_series",
                             fix="add it under series: with a label and a definition")
+        if city["comparable"]["series"] not in city["series"]:
+            raise DataError(path, f"city '{slug}': comparable.series '{city['comparable']['series']}' is not "
+                                  f"described under series:", field="comparable.series",
+                            fix="name one of the city's series (the one closest to the UNODC definition)")
     return raw["cities"]
 
 

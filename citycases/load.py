@@ -92,6 +92,24 @@ class City:
     def primary_series(self) -> str:
         return self.entry["primary_series"]
 
+    @property
+    def comparable_series(self) -> str:
+        """The series set beside other cities and the country (data/cities.yml `comparable:`)."""
+        return self.entry["comparable"]["series"]
+
+    @property
+    def like_for_like(self) -> bool:
+        return bool(self.entry["comparable"]["like_for_like"])
+
+    @property
+    def comparable_note(self) -> str | None:
+        """One phrase on how the comparable series differs from intentional homicide, or None."""
+        return None if self.like_for_like else self.entry["comparable"].get("note")
+
+    @property
+    def comparable(self) -> pd.DataFrame:
+        return self.series_rows(self.comparable_series)
+
     def series_label(self, series: str) -> str:
         s = self.entry["series"].get(series)
         return s["label"] if s else series

@@ -12,6 +12,8 @@ from dataclasses import dataclass, asdict
 import numpy as np
 import pandas as pd
 
+from . import intervals
+
 RATE = "homicide_rate"
 COUNT = "homicides"
 # Event categories treated as interventions (estimated before/after); the others are context.
@@ -70,13 +72,41 @@ def change_from_peak(rows: pd.DataFrame, measure: str = RATE) -> float:
     return pct_change(p["value"], last["value"])
 
 
+def count_and_base(rows: pd.DataFrame, year: int, measure: str = RATE) -> tuple[int, float] | None:
+    """(homicides, population) of one year; the base is 1 when the measure is a count."""
+    r = rows[rows["year"] == year]
+    if r.empty or pd.isna(r[COUNT].iloc[0]):
+        return None
+    if measure == COUNT:
+        return int(r[COUNT].iloc[0]), 1.0
+    pop = r["population"].iloc[0] if "population" in r else None
+    if pop is None or pd.isna(pop) or pop <= 0:
+        return None
+    return int(r[COUNT].iloc[0]), float(pop)
+
+
 def change_between(rows: pd.DataFrame, start: int, end: int, measure: str = RATE) -> dict | None:
-    """Values in two years and the % change; None when either year is missing."""
+    """Values in two years and the % change, with its exact 95% interval (`low`, `high`, `significant`: the
+    interval excludes no change); None when either year is missing."""
     v = values(rows, measure)
     if start not in v.index or end not in v.index:
         return None
-    return {"start": int(start), "end": int(end), "start_value": float(v.loc[start]),
-            "end_value": float(v.loc[end]), "pct": pct_change(v.loc[start], v.loc[end])}
+    out = {"start": int(start), "end": int(end), "start_value": float(v.loc[start]),
+           "end_value": float(v.loc[end]), "pct": pct_change(v.loc[start], v.loc[end]),
+           "low": float("nan"), "high": float("nan"), "significant": None}
+    a, b = count_and_base(rows, start, measure), count_and_base(rows, end, measure)
+    if a and b:
+        ci = intervals.change_interval(a[0], a[1], b[0], b[1])
+        out.update(low=ci["low"], high=ci["high"], significant=ci["significant"])
+    return out
+
+
+def rate_interval(rows: pd.DataFrame, year: int) -> tuple[float, float] | None:
+    """The stored exact 95% interval of one year's rate."""
+    r = rows[rows["year"] == year]
+    if r.empty or "rate_ci_low" not in r or pd.isna(r["rate_ci_low"].iloc[0]):
+        return None
+    return float(r["rate_ci_low"].iloc[0]), float(r["rate_ci_high"].iloc[0])
 
 
 def years_to_halve(rows: pd.DataFrame, measure: str = RATE) -> dict | None:
@@ -126,17 +156,24 @@ def latest_ratio(rows: pd.DataFrame, national: pd.DataFrame) -> dict | None:
             "ratio": float(last["ratio"])}
 
 
-def headline(city) -> dict:
-    """The 'at a glance' figures of a city's primary series (rates where available, else counts)."""
-    rows = city.primary
+def headline(city, series: str | None = None) -> dict:
+    """The 'at a glance' figures of one series (default: the primary; rates where available, else counts).
+
+    The ratio to the national rate always uses the city's comparable series: the national rate counts all
+    intentional homicides, so only the series closest to that definition is set beside it."""
+    rows = city.series_rows(series or city.primary_series)
     m = best_measure(rows)
+    comparable = city.comparable
     return {
         "measure": m,
         "peak": peak(rows, m),
         "latest": latest(rows, m),
         "change_from_peak": change_from_peak(rows, m),
+        "change": (change_between(rows, peak(rows, m)["year"], latest(rows, m)["year"], m)
+                   if len(values(rows, m)) else None),
         "halved": years_to_halve(rows, m),
-        "ratio": latest_ratio(rows, city.national_rate) if m == RATE else None,
+        "ratio": (latest_ratio(comparable, city.national_rate) if best_measure(comparable) == RATE else None),
+        "ratio_series": city.comparable_series,
         "coverage": coverage(rows, COUNT),
     }
 
@@ -510,10 +547,11 @@ def comparison_table(cities) -> pd.DataFrame:
     """One row per city: the headline figures, for the comparative chapter."""
     rows = []
     for c in cities:
-        h = headline(c)
+        h = headline(c, c.comparable_series)
         cov = h["coverage"] or {}
         rows.append({
-            "city": c.name, "slug": c.slug, "measure": h["measure"],
+            "city": c.name, "slug": c.slug, "series": c.comparable_series, "like_for_like": c.like_for_like,
+            "measure": h["measure"],
             "peak_year": h["peak"]["year"] if h["peak"] else None,
             "peak": h["peak"]["value"] if h["peak"] else np.nan,
             "latest_year": h["latest"]["year"] if h["latest"] else None,

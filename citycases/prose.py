@@ -19,6 +19,9 @@ def prose_fields(city: dict):
         yield key, city[key]
     for i, text in enumerate(city.get("caveats", [])):
         yield f"caveats.{i}", text
+    for key in ("includes", "excludes", "note"):
+        if key in city.get("comparable", {}):
+            yield f"comparable.{key}", city["comparable"][key]
     for sid, s in city["series"].items():
         yield f"series.{sid}.definition", s["definition"]
 

@@ -68,6 +68,12 @@ def city_entry(slug: str, name: str, country: str, country_name: str, step: str,
     primary_series_reason: "{todo}why this series is the primary one"
     population_note: "{todo}which population series is the denominator, and its gaps"
     series:{series}
+    comparable:
+      series: {series_ids[0]}
+      like_for_like: false
+      includes: "{todo}what the series set beside other cities counts (against the UNODC definition)"
+      excludes: "{todo}what it leaves out: police killings? attempts? feminicide? part of the territory?"
+      note: "{todo}one phrase on how it differs, shown next to the figure (drop it if like_for_like: true)"
     comparability: "{todo}how this city's count differs from the others' (definition, territory)"
     caveats: []
     derive:

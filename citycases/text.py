@@ -105,6 +105,38 @@ def ratio(x, decimals: int = 1) -> str:
     return f"{float(x):,.{decimals}f}\u00d7"
 
 
+def sig(x, digits: int = 3) -> str:
+    """A number rounded for people: at most `digits` significant figures (11.4, 266, 2,750)."""
+    if is_missing(x):
+        return "n/a"
+    x = float(x)
+    if x == 0:
+        return "0"
+    decimals = max(0, digits - 1 - int(math.floor(math.log10(abs(x)))))
+    return num(round(x, decimals), decimals)
+
+
+def interval(low, high, unit: str = "") -> str:
+    """'95% interval 4.8–18.4'; empty when either limit is missing."""
+    if is_missing(low) or is_missing(high):
+        return ""
+    return f"95% interval {sig(low)}\u2013{sig(high)}{unit}"
+
+
+def change_with_interval(ch: dict | None) -> str:
+    """'−45% (95% interval −71% to +6%; within year-to-year chance)' from metrics.change_between."""
+    if not ch:
+        return "n/a"
+    out = pct(ch["pct"])
+    if is_missing(ch.get("low")) or is_missing(ch.get("high")):
+        return out
+    hi = "+\u221e" if math.isinf(ch["high"]) else pct(ch["high"])
+    out += f" (95% interval {pct(ch['low'])} to {hi}"
+    if ch.get("significant") is False:
+        out += "; too small to tell apart from year-to-year chance"
+    return out + ")"
+
+
 def year_span(first, last) -> str:
     if is_missing(first) or is_missing(last):
         return "n/a"
@@ -220,11 +252,16 @@ def at_a_glance(city) -> str:
              f"{md(city.entry['territory'].rstrip().rstrip('.'))}."]
     if m != "homicide_rate":
         items.append("No population is available for the main series, so the figures below are counts, not rates.")
-    items.append(f"**Peak:** {_value(p['value'], m)} in {p['year']}.")
+    rows = city.primary
+
+    def ci(year):
+        r = metrics.rate_interval(rows, year) if m == "homicide_rate" else None
+        return f" ({interval(*r)})" if r else ""
+    items.append(f"**Peak:** {_value(p['value'], m)}{ci(p['year'])} in {p['year']}.")
     prelim = " (preliminary)" if last.get("status") == "preliminary" else ""
-    items.append(f"**Latest year:** {_value(last['value'], m)} in {last['year']}{prelim}.")
+    items.append(f"**Latest year:** {_value(last['value'], m)}{ci(last['year'])} in {last['year']}{prelim}.")
     if last["year"] != p["year"]:
-        items.append(f"**Change from the peak:** {pct(h['change_from_peak'])} between {p['year']} and "
+        items.append(f"**Change from the peak:** {change_with_interval(h['change'])} between {p['year']} and "
                      f"{last['year']}.")
     else:
         items.append("**Change from the peak:** the latest year is the peak year.")
@@ -238,8 +275,12 @@ def at_a_glance(city) -> str:
     if h["ratio"]:
         r = h["ratio"]
         rel = "above" if r["ratio"] > 1 else "below"
-        items.append(f"**Relative to {md(city.country_name)}:** in {r['year']} the rate was {ratio(r['ratio'])} the "
-                     f"national rate ({num(r['city'])} against {num(r['national'])} per 100,000), i.e. {rel} it.")
+        which = ("" if city.comparable_series == city.primary_series
+                 else f" in the comparable series ({md(city.series_label(city.comparable_series))})")
+        odd = (f" Not like-for-like: {md(city.comparable_note)}." if city.comparable_note else "")
+        items.append(f"**Relative to {md(city.country_name)}:** in {r['year']} the rate{which} was "
+                     f"{ratio(r['ratio'])} the national rate ({sig(r['city'])} against {sig(r['national'])} per "
+                     f"100,000), i.e. {rel} it.{odd}")
     else:
         items.append(f"**Relative to {md(city.country_name)}:** no year has both a city rate and a national rate.")
     gaps = f"missing {years_list(cov['missing'])}" if cov["missing"] else "no gaps"
@@ -315,7 +356,6 @@ def trend_notes(city) -> str:
     if nat.empty:
         out.append(f"There is no national homicide rate for {md(city.country_name)} in these data.")
     else:
-        d = city.definition(nat["indicator"].iloc[0] if "indicator" in nat else "wdi_homicide_rate")
         src = source_md(city, nat["source_id"].iloc[0])
         out.append(f"The grey line is {md(city.country_name)}'s national rate ({year_span(nat['year'].min(), nat['year'].max())}, "
                    f"{src}), which counts the whole country and may define homicide differently from the city series.")
@@ -424,7 +464,6 @@ def effects_md(city, effects) -> str:
 
 
 def governance_md(city) -> str:
-    from . import metrics
     from .load import GOVERNANCE_HEADLINE
     name = md(city.name)
     out = []
@@ -609,8 +648,11 @@ def comparison_table_html(cities) -> str:
     t = metrics.comparison_table(cities)
     if t.empty:
         return "<p>No city has annual homicide figures in these data.</p>"
+    names = {c.slug: c for c in cities}
     out = pd.DataFrame({
         "City": t["city"],
+        "Series": [names[s].series_label(names[s].comparable_series) for s in t["slug"]],
+        "Like-for-like": ["yes" if v else f"no: {names[s].comparable_note}" for s, v in zip(t["slug"], t["like_for_like"])],
         "Measure": t["measure"].map({"homicide_rate": "per 100,000", "homicides": "homicides"}),
         "Peak year": t["peak_year"].astype("Int64"),
         "Peak": t["peak"].round(1),
@@ -634,8 +676,8 @@ def contrast_md(cities) -> str:
     from . import metrics
     rows = []
     for c in cities:
-        p = metrics.peak(c.primary, metrics.RATE)
-        last = metrics.latest(c.primary, metrics.RATE)
+        p = metrics.peak(c.comparable, metrics.RATE)
+        last = metrics.latest(c.comparable, metrics.RATE)
         if p is None:
             continue
         crim = metrics.latest_country_value(c, "gitoc_criminality")
@@ -686,9 +728,14 @@ def contrast_md(cities) -> str:
         peak_after = int(after.idxmax())
         rise = metrics.pct_change(v.loc[trough_year], v.loc[peak_after])
         if rise >= 50 and v.loc[peak_after] < 5:
-            out.append(f"{md(c.country_name)}'s national rate rose from {num(v.loc[trough_year], 2)} per 100,000 in "
-                       f"{trough_year} to {num(v.loc[peak_after], 2)} in {peak_after} ({pct(rise)}): a steep rise "
-                       f"from a low base, still far below the rates of the high-violence cities.")
+            # never quote a rise from the lowest year alone: the trough is the base that makes it look largest
+            first = int(v.index.min())
+            long_run = metrics.pct_change(v.loc[first], v.loc[peak_after])
+            out.append(f"{md(c.country_name)}'s national rate reached {sig(v.loc[peak_after])} per 100,000 in "
+                       f"{peak_after}: {pct(long_run)} against {first}, the first year of the series "
+                       f"({sig(v.loc[first])}), though {pct(rise)} against its lowest year, {trough_year} "
+                       f"({sig(v.loc[trough_year])}). Either way it stays far below the rates of the "
+                       f"high-violence cities.")
     return "\n\n".join(out)
 
 
@@ -697,7 +744,7 @@ def governance_table_html(cities) -> str:
     from .load import GOVERNANCE_HEADLINE
     rows = []
     for c in cities:
-        last = metrics.latest(c.primary, metrics.RATE)
+        last = metrics.latest(c.comparable, metrics.RATE)
         row = {"City": c.name, "Country": c.country_name,
                "Latest rate per 100,000": round(last["value"], 2) if last else None,
                "Rate year": last["year"] if last else None}
@@ -709,14 +756,16 @@ def governance_table_html(cities) -> str:
 
 
 def series_overview_md(cities) -> str:
-    """What each city's main series counts, and for which territory: the reason levels compare poorly."""
+    """What each city's comparable series counts and leaves out, and for which territory."""
     from . import metrics
     rows = []
     for c in cities:
-        cov = metrics.coverage(c.primary, "homicides")
-        rows.append([Raw(f"**{md(c.name)}**"), c.series_label(c.primary_series), c.series_definition(c.primary_series),
+        cov = metrics.coverage(c.comparable, "homicides")
+        comp = c.entry["comparable"]
+        counts = f"Includes {comp['includes']}. Leaves out {comp['excludes']}."
+        rows.append([Raw(f"**{md(c.name)}**"), c.series_label(c.comparable_series), counts,
                      c.entry["territory"], year_span(cov["first"], cov["last"]) if cov else "none"])
-    return md_table(["City", "Main series", "What it counts", "Territory", "Years"], rows)
+    return md_table(["City", "Comparable series", "What it counts", "Territory", "Years"], rows)
 
 
 def download_link_html(href: str, filename: str, what: str) -> str:

@@ -37,8 +37,8 @@ def generated_block(slugs: list[str], indent: str) -> list[str]:
 def render(text: str, slugs: list[str]) -> str:
     lines = text.splitlines()
     try:
-        b = next(i for i, l in enumerate(lines) if l.strip() == BEGIN)
-        e = next(i for i, l in enumerate(lines) if l.strip() == END and i > b)
+        b = next(i for i, ln in enumerate(lines) if ln.strip() == BEGIN)
+        e = next(i for i, ln in enumerate(lines) if ln.strip() == END and i > b)
     except StopIteration:
         raise SystemExit(f"error: {TOC.name} has no '{BEGIN}' ... '{END}' markers") from None
     indent = lines[b][: len(lines[b]) - len(lines[b].lstrip())]

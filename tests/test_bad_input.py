@@ -8,7 +8,6 @@ written only there (none can reach the book). Unit-level checks of each validati
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import subprocess
 import sys
@@ -140,7 +139,7 @@ def test_runner_keeps_other_cities_when_a_cell_raises(tmp_path):
     r = subprocess.run([sys.executable, "-m", "citycases.run", "milan", "stockholm", "--jobs", "2"], cwd=repo,
                        env=env, capture_output=True, text=True, timeout=300)
     assert r.returncode != 0, r.stdout + r.stderr
-    errors = [l.strip() for l in r.stderr.splitlines() if l.strip().startswith("error:")]
+    errors = [ln.strip() for ln in r.stderr.splitlines() if ln.strip().startswith("error:")]
     assert errors and all("city 'milan'" in e for e in errors), r.stderr
     assert "cell 4 of city.ipynb (id hand-made-failure" in errors[0] and \
         "raised ValueError: hand-made test failure" in errors[0], errors[0]

@@ -8,7 +8,6 @@ import re
 
 import numpy as np
 import pandas as pd
-import pytest
 
 from citycases import charts, claims, metrics
 from citycases.display import chart_html
@@ -147,8 +146,8 @@ def test_trend_chart_has_scale_switch_and_legend_selection():
 def test_events_are_rules_with_event_and_source_tooltips():
     c = full_city(title="Test policing operation")
     spec = charts.homicide_trend_chart(c).to_dict()
-    rules = [l for l in spec["layer"] if (l.get("mark") == "rule" or (isinstance(l.get("mark"), dict)
-                                                                      and l["mark"].get("type") == "rule"))]
+    rules = [ln for ln in spec["layer"] if (ln.get("mark") == "rule" or (isinstance(ln.get("mark"), dict)
+                                                                      and ln["mark"].get("type") == "rule"))]
     assert rules
     tips = {t["field"] for t in rules[0]["encoding"]["tooltip"]}
     assert {"event", "date", "source"} <= tips

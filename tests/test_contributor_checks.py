@@ -13,7 +13,7 @@ import yaml
 from citycases import derive, scaffold, toc
 from citycases.cities import load_cities, validate_cities
 from citycases.errors import DataError
-from citycases.paths import CITIES_FILE, DATA, ROOT, TIDY
+from citycases.paths import CITIES_FILE, DATA, TIDY
 from citycases.sources import load_source_file
 
 
@@ -200,3 +200,27 @@ def test_stub_step_fails_with_not_yet_implemented(sandbox, tmp_path):
     exec((sandbox["steps_dir"] / "testopolis_police.py").read_text(encoding="utf-8"), namespace)
     with pytest.raises(DataError, match="derivation step 'testopolis_police' is not yet implemented"):
         namespace["derive"](None)
+
+
+def test_comparable_series_must_be_a_described_series(tmp_path):
+    import yaml
+    from citycases.cities import validate_cities
+    from citycases.paths import CITIES_FILE
+    raw = yaml.safe_load(CITIES_FILE.read_text(encoding="utf-8"))
+    raw["cities"][0]["comparable"]["series"] = "no_such_series"
+    with pytest.raises(DataError, match="comparable.series 'no_such_series' is not described"):
+        validate_cities(raw, tmp_path / "cities.yml")
+    raw = yaml.safe_load(CITIES_FILE.read_text(encoding="utf-8"))
+    comp = raw["cities"][0]["comparable"]
+    comp["like_for_like"] = False
+    comp.pop("note", None)
+    with pytest.raises(DataError, match="note"):
+        validate_cities(raw, tmp_path / "cities.yml")
+
+
+def test_every_city_names_a_comparable_series_and_rio_counts_police_killings():
+    from citycases.cities import load_cities
+    cities = {c["slug"]: c for c in load_cities()}
+    for c in cities.values():
+        assert c["comparable"]["series"] in c["series"]
+    assert cities["rio-de-janeiro"]["comparable"]["series"] == "isp_lethal_violence"

@@ -1,7 +1,6 @@
 """mexico_sesnsp step: Ciudad Juárez SESNSP offences against published figures, and bad input."""
 from __future__ import annotations
 
-import pandas as pd
 import pytest
 
 from citycases.derive.mexico_sesnsp import (municipal_offences, read_crimenmexico, read_sesnsp_municipal,

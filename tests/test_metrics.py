@@ -56,7 +56,7 @@ TEST_SOURCE = Source(id="test_source", producer="Test producer", title="Hand-mad
 
 def make_city(*, slug="testville", name="Testville", index=0, annual_rows=None, monthly_rows=None,
               subcity_rows=None, events=None, national=None, country="TST", country_rows=None,
-              indicators=None, series=None) -> City:
+              indicators=None, series=None, comparable=None, like_for_like=True) -> City:
     """A City object built from hand-made test frames (no files read)."""
     a = annual_rows if annual_rows is not None else annual({2000: 10, 2001: 20, 2002: 5})
     series = series or {s: {"label": f"Series {s}", "definition": f"Hand-made test series {s}."}
@@ -64,7 +64,10 @@ def make_city(*, slug="testville", name="Testville", index=0, annual_rows=None, 
     entry = {"slug": slug, "name": name, "country": country, "country_name": "Testland", "unit": "municipality",
              "territory": "Hand-made test territory", "primary_series": next(iter(series)),
              "primary_series_reason": "Hand-made test input.", "population_note": "Hand-made test population.",
-             "series": series, "comparability": "Hand-made test input, not real data.", "caveats": ["Test caveat."],
+             "series": series, "comparable": {"series": comparable or next(iter(series)), "like_for_like": like_for_like,
+                                              "includes": "hand-made test homicides", "excludes": "nothing (test)",
+                                              "note": "a hand-made test series"},
+             "comparability": "Hand-made test input, not real data.", "caveats": ["Test caveat."],
              "derive": {"test": {}}}
     ctx = country_rows if country_rows is not None else empty(["country", "year", "indicator", "value", "unit",
                                                                "source_id"])

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import re
 import subprocess
-import sys
 from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
@@ -52,7 +51,7 @@ def test_failed_site_build_leaves_the_previous_site_intact(tmp_path, site):
     intro.write_text(original + "\n\nHand-made broken reference: {ref}`hand-made-missing-label`.\n", encoding="utf-8")
     r = make(repo, "site-build")
     assert r.returncode != 0, r.stdout[-2000:]
-    warnings = [l for l in r.stdout.splitlines() if "WARNING" in l]
+    warnings = [ln for ln in r.stdout.splitlines() if "WARNING" in ln]
     assert warnings and all("hand-made-missing-label" in w for w in warnings), warnings  # failed for that reason
     assert "_build/html was left as it was" in r.stderr, r.stderr
     assert snapshot(previous) == before, "a failed build changed the published site"

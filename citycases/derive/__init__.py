@@ -27,6 +27,7 @@ import pandas as pd
 from .. import schema
 from ..cities import load_cities
 from ..errors import DataError
+from ..intervals import rate_interval
 from ..paths import DATA, EVENTS, TIDY, sources_dir
 from ..sources import Source, load_registry, raw_path, resolve_source
 
@@ -62,20 +63,23 @@ def load_step(name: str):
 
 
 # --------------------------------------------------------------------------- validation
+# Columns of homicides_annual that validation computes from the count and the population (never taken as given).
+COMPUTED = ("homicide_rate", "rate_ci_low", "rate_ci_high")
+
 def _coerce(df: pd.DataFrame, table: str, file: str) -> pd.DataFrame:
     spec = schema.TABLES[table]
     names = schema.columns(table)
     extra = [c for c in df.columns if c not in names]
     if extra:
         missing = [f["name"] for f in spec["fields"] if f["required"] and f["name"] not in df.columns
-                   and not (table == "homicides_annual" and f["name"] == "homicide_rate")]
+                   and not (table == "homicides_annual" and f["name"] in COMPUTED)]
         also = f" and required column(s) {missing} missing (renamed?)" if missing else ""
         raise DataError(file, f"table {table}: unexpected column(s) {extra}{also}", fix=f"columns are {names}")
     df = df.copy()
     for f in spec["fields"]:
         n = f["name"]
         if n not in df.columns:
-            if f["required"] and not (table == "homicides_annual" and n == "homicide_rate"):
+            if f["required"] and not (table == "homicides_annual" and n in COMPUTED):
                 raise DataError(file, f"table {table}: missing required column '{n}'")
             df[n] = pd.NA
     df = df[names].reset_index(drop=True)
@@ -121,6 +125,15 @@ def validate_table(df: pd.DataFrame, table: str, *, registry: dict, cities: list
             raise DataError(file, "rate given without a population", row=i + 2, field="homicide_rate",
                             fix="record the population the rate was computed with, or leave the rate empty")
         df["homicide_rate"] = computed.round(3)
+        low, high = [], []
+        for k, pop in zip(df["homicides"], df["population"]):
+            # invalid counts and populations are reported by the checks below
+            ci = ((pd.NA, pd.NA) if pd.isna(k) or k < 0 or pd.isna(pop) or pop <= 0
+                  else rate_interval(int(k), float(pop)))
+            low.append(ci[0])
+            high.append(ci[1])
+        df["rate_ci_low"] = pd.array(low, dtype="Float64").round(3)
+        df["rate_ci_high"] = pd.array(high, dtype="Float64").round(3)
         zero = df["population"].notna() & (df["population"] <= 0)
         if zero.any():
             i = zero[zero].index[0]

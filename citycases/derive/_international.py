@@ -58,5 +58,5 @@ def rows_for(df: pd.DataFrame, countries, *, indicator_unit: dict, source_id: st
 
 def definitions(defs: list[tuple[str, str, str, str]]) -> pd.DataFrame:
     """indicator_definitions rows from (indicator, label, definition, unit) tuples, scope country."""
-    return pd.DataFrame([{"indicator": i, "label": l, "definition": d, "unit": u, "scope": "country"}
-                         for i, l, d, u in defs])
+    return pd.DataFrame([{"indicator": i, "label": ln, "definition": d, "unit": u, "scope": "country"}
+                         for i, ln, d, u in defs])
