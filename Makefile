@@ -33,7 +33,7 @@ JB_BUILD := $(VENV)/bin/jupyter-book build . --config _config.yml --toc _toc.yml
             --path-output $(STAGING)
 
 .PHONY: book venv node static downloads data pages pages-check new-city data-check toc toc-check notebooks site site-build html serve \
-        test test-unit test-build test-nbval test-browser bench lock linkcheck clean help
+        chromium test test-unit test-build test-nbval test-browser bench lock linkcheck clean help
 
 help:
 	@sed -n '2,6p' Makefile
@@ -135,8 +135,23 @@ define pytest
 	if [ $$rc -eq 5 ]; then echo "error: pytest collected no tests ($(2))" >&2; exit 1; fi; exit $$rc
 endef
 
+# The browser tests need Debian's chromium: installed here when ${CHROMIUM:-/usr/bin/chromium} is missing (as root,
+# or through sudo), so `make test` alone works on a fresh machine.
+CHROMIUM ?= /usr/bin/chromium
+export CHROMIUM
+chromium:
+	@if [ ! -x "$(CHROMIUM)" ]; then \
+	  echo "installing chromium (Debian package) for the browser tests"; \
+	  sudo=$$( [ "$$(id -u)" -eq 0 ] || echo sudo ); \
+	  DEBIAN_FRONTEND=noninteractive $$sudo apt-get update -qq \
+	    && DEBIAN_FRONTEND=noninteractive $$sudo apt-get install -y -qq chromium >/dev/null \
+	    || { echo "error: could not install chromium (fix: apt-get install chromium, or set CHROMIUM=/path)" >&2; \
+	         exit 1; }; \
+	  [ -x "$(CHROMIUM)" ] || { echo "error: chromium installed but $(CHROMIUM) is missing (fix: set CHROMIUM=/path)" >&2; exit 1; }; \
+	fi
+
 # Every group runs even if an earlier one failed; the exit status is non-zero if any failed.
-test: book
+test: chromium book
 	@failed=""; for t in unit build nbval browser; do \
 	  $(MAKE) --no-print-directory test-$$t || failed="$$failed $$t"; done; \
 	if [ -n "$$failed" ]; then echo "FAILED test groups:$$failed (reports in $(ART)/)" >&2; exit 1; fi; \

@@ -65,7 +65,7 @@ def server(site):
 @pytest.fixture(scope="module")
 def browser_context():
     if not Path(CHROMIUM).exists():
-        pytest.fail(f"{CHROMIUM} not found: apt-get install -y chromium (.ci/run does), or set CHROMIUM=")
+        pytest.fail(f"{CHROMIUM} not found: apt-get install -y chromium (make test does), or set CHROMIUM=")
     if not AXE.is_file():
         pytest.fail(f"{AXE.relative_to(ROOT)} missing: run `npm ci` (make node)")
     from playwright.sync_api import sync_playwright
