@@ -101,7 +101,7 @@ def change_between(rows: pd.DataFrame, start: int, end: int, measure: str = RATE
     return out
 
 
-def rate_interval(rows: pd.DataFrame, year: int) -> tuple[float, float] | None:
+def stored_rate_interval(rows: pd.DataFrame, year: int) -> tuple[float, float] | None:
     """The stored exact 95% interval of one year's rate."""
     r = rows[rows["year"] == year]
     if r.empty or "rate_ci_low" not in r or pd.isna(r["rate_ci_low"].iloc[0]):
@@ -163,17 +163,16 @@ def headline(city, series: str | None = None) -> dict:
     intentional homicides, so only the series closest to that definition is set beside it."""
     rows = city.series_rows(series or city.primary_series)
     m = best_measure(rows)
+    p, last = peak(rows, m), latest(rows, m)
     comparable = city.comparable
     return {
         "measure": m,
-        "peak": peak(rows, m),
-        "latest": latest(rows, m),
-        "change_from_peak": change_from_peak(rows, m),
-        "change": (change_between(rows, peak(rows, m)["year"], latest(rows, m)["year"], m)
-                   if len(values(rows, m)) else None),
+        "peak": p,
+        "latest": last,
+        "change_from_peak": pct_change(p["value"], last["value"]) if p else float("nan"),
+        "change": change_between(rows, p["year"], last["year"], m) if p else None,
         "halved": years_to_halve(rows, m),
         "ratio": (latest_ratio(comparable, city.national_rate) if best_measure(comparable) == RATE else None),
-        "ratio_series": city.comparable_series,
         "coverage": coverage(rows, COUNT),
     }
 

@@ -116,11 +116,11 @@ def sig(x, digits: int = 3) -> str:
     return num(round(x, decimals), decimals)
 
 
-def interval(low, high, unit: str = "") -> str:
+def interval(low, high) -> str:
     """'95% interval 4.8–18.4'; empty when either limit is missing."""
     if is_missing(low) or is_missing(high):
         return ""
-    return f"95% interval {sig(low)}\u2013{sig(high)}{unit}"
+    return f"95% interval {sig(low)}\u2013{sig(high)}"
 
 
 def change_with_interval(ch: dict | None) -> str:
@@ -255,7 +255,7 @@ def at_a_glance(city) -> str:
     rows = city.primary
 
     def ci(year):
-        r = metrics.rate_interval(rows, year) if m == "homicide_rate" else None
+        r = metrics.stored_rate_interval(rows, year) if m == "homicide_rate" else None
         return f" ({interval(*r)})" if r else ""
     items.append(f"**Peak:** {_value(p['value'], m)}{ci(p['year'])} in {p['year']}.")
     prelim = " (preliminary)" if last.get("status") == "preliminary" else ""
