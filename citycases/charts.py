@@ -188,6 +188,118 @@ def _event_rules(events: pd.DataFrame):
     )
 
 
+BREAK_COLOUR = "#8b1a1a"          # dark red, >= 4.5:1 on white; breaks also differ from events by dash
+BREAK_DASH = [8, 3, 2, 3]
+PERIOD_FILLS = ["#9e9e9e", "#c7b28a"]  # alternate neighbouring bands (grey, sand), drawn very light
+SMALL_COUNT = 100                 # below this many homicides a year, a rate's interval is drawn as a band
+
+
+def _citation_text(city, row) -> str:
+    s = city.source(row.get("source_id"))
+    if s is not None:
+        return " ".join(f"{s.producer}: {s.title}".split())
+    c = row.get("citation") if not T.is_missing(row.get("citation")) else row.get("citation_url")
+    return "" if T.is_missing(c) else " ".join(str(c).split())
+
+
+def periods_frame(city, *, lo: float | None = None, hi: float | None = None, shift: float = 0.0) -> pd.DataFrame:
+    """The city's context periods as rows for band marks: t0, t1 (decimal years plus `shift`, clipped to
+    [lo, hi]), label, kind, dates, description, source, lane (0, 1, ... so that overlapping labels do not
+    collide). On charts whose annual values sit on the year's tick, shift = -0.5 makes a band cover the ticks
+    of the years it spans."""
+    cols = ["t0", "t1", "label", "kind", "dates", "description", "source", "lane", "fill"]
+    p = getattr(city, "periods", None)
+    if p is None or p.empty:
+        return pd.DataFrame(columns=cols)
+    rows = []
+    for _, r in p.iterrows():
+        t0 = metrics.decimal_year(metrics.event_interval(r["start"])[0]) + shift
+        end = r.get("end")
+        t1 = (metrics.decimal_year(metrics.event_interval(end)[1]) + shift if not T.is_missing(end)
+              else (hi if hi is not None else t0 + 1))
+        if lo is not None:
+            t0 = max(t0, lo)
+        if hi is not None:
+            t1 = min(t1, hi)
+        if t1 <= t0:
+            continue
+        dates = T.date_label(r["start"]) + " to " + (T.date_label(end) if not T.is_missing(end) else "the end of the data")
+        rows.append({"t0": round(t0, 4), "t1": round(t1, 4), "label": " ".join(str(r["label"]).split()),
+                     "kind": r["kind"], "dates": dates, "description": " ".join(str(r["description"]).split()),
+                     "source": _citation_text(city, r)})
+    if not rows:
+        return pd.DataFrame(columns=cols)
+    df = pd.DataFrame(rows).sort_values(["t0", "t1"], kind="mergesort").reset_index(drop=True)
+    lanes_end: list[float] = []
+    lane = []
+    for t0, t1 in zip(df["t0"], df["t1"]):
+        k = next((i for i, e in enumerate(lanes_end) if e <= t0), len(lanes_end))
+        if k == len(lanes_end):
+            lanes_end.append(t1)
+        else:
+            lanes_end[k] = t1
+        lane.append(k)
+    df["lane"] = lane
+    df["fill"] = [PERIOD_FILLS[i % 2] for i in range(len(df))]
+    return df[cols]
+
+
+def _period_layers(periods: pd.DataFrame, height: int):
+    """Light bands behind a chart, one per period, with the period's short label at the top."""
+    tips = [alt.Tooltip("label:N", title="Period"), alt.Tooltip("dates:N", title="When"),
+            alt.Tooltip("kind:N", title="Kind"), alt.Tooltip("description:N", title="What happened"),
+            alt.Tooltip("source:N", title="Source")]
+    band = alt.Chart(periods).mark_rect(opacity=0.16).encode(
+        x=alt.X("t0:Q"), x2="t1:Q", color=alt.Color("fill:N", scale=None, legend=None), tooltip=tips)
+    layers = [band]
+    for lane in sorted(set(periods["lane"])):
+        layers.append(alt.Chart(periods[periods["lane"] == lane]).mark_text(
+            align="left", baseline="top", dx=3, fontSize=9, color="#333333", clip=True, limit=110).encode(
+            x=alt.X("t0:Q"), y=alt.value(4 + 12 * int(lane)), text="label:N", tooltip=tips))
+    return layers
+
+
+def breaks_frame(city, series_ids, *, lo: float | None = None, hi: float | None = None,
+                 shift: float = 0.0) -> pd.DataFrame:
+    """Breaks of the given series (and the city's 'all' breaks) as rows for rule marks at t = decimal date
+    plus `shift` (-0.5 on charts whose annual values sit on the year's tick: a break on 1 January of a year
+    falls between that year's point and the previous one)."""
+    cols = ["t", "date", "series", "kind", "description", "source"]
+    b = getattr(city, "breaks", None)
+    if b is None or b.empty:
+        return pd.DataFrame(columns=cols)
+    b = b[b["series"].isin(list(series_ids) + ["all"])]
+    rows = []
+    for _, r in b.iterrows():
+        t = metrics.decimal_year(metrics.event_interval(r["date"])[0]) + shift
+        if (lo is not None and t < lo) or (hi is not None and t > hi):
+            continue
+        rows.append({"t": round(t, 4), "date": T.date_label(r["date"]),
+                     "series": "every series" if r["series"] == "all" else city.series_label(r["series"]),
+                     "kind": str(r["kind"]).replace("_", " "), "description": " ".join(str(r["description"]).split()),
+                     "source": _citation_text(city, r)})
+    return pd.DataFrame(rows, columns=cols)
+
+
+def _break_rules(breaks: pd.DataFrame):
+    return alt.Chart(breaks).mark_rule(color=BREAK_COLOUR, strokeDash=BREAK_DASH, strokeWidth=1.6).encode(
+        x=alt.X("t:Q"),
+        tooltip=[alt.Tooltip("kind:N", title="Series break"), alt.Tooltip("date:N", title="Date"),
+                 alt.Tooltip("series:N", title="Series"), alt.Tooltip("description:N", title="What changes"),
+                 alt.Tooltip("source:N", title="Source")])
+
+
+def _context_description(periods: pd.DataFrame, breaks: pd.DataFrame) -> str:
+    out = ""
+    if len(periods):
+        out += (f" Shaded bands mark {T.plural(len(periods), 'period')} of context: "
+                + "; ".join(f"{r['label']} ({r['dates']})" for _, r in periods.iterrows()) + ".")
+    if len(breaks):
+        out += (f" Red dash-dot rules mark {T.plural(len(breaks), 'break')} in a series: "
+                + "; ".join(f"{r['date']}, {r['kind']} ({r['series']})" for _, r in breaks.iterrows()) + ".")
+    return out
+
+
 def _nice_ticks(lo: float, hi: float, log: bool) -> list[float]:
     if log:
         lo = max(lo, 1e-3)
@@ -235,6 +347,11 @@ def _scaled_y(field: str, lo: float, hi: float, title: str) -> tuple[str, alt.Y]
 
 
 # --------------------------------------------------------------------------- city charts
+def _column(rows: pd.DataFrame, name: str) -> np.ndarray:
+    return (rows[name].astype(float).round(2).to_numpy() if name in rows
+            else np.full(len(rows), np.nan))
+
+
 def _trend_rows(city) -> pd.DataFrame:
     rows = []
     for s in city.series_ids:
@@ -244,16 +361,19 @@ def _trend_rows(city) -> pd.DataFrame:
         lab = city.series_label(s) + (" (main series)" if s == city.primary_series else "")
         rows.append(pd.DataFrame({"series": lab, "t": _t_annual(r["year"]), "year": r["year"].astype(int),
                                   "rate": r["homicide_rate"].astype(float).round(2),
+                                  "ci_low": _column(r, "rate_ci_low"), "ci_high": _column(r, "rate_ci_high"),
                                   "homicides": r["homicides"].astype("Int64"),
                                   "status": r["status"].astype(str), "kind": "city"}))
     nat = city.national_rate
     if not nat.empty:
         rows.append(pd.DataFrame({"series": f"{city.country_name}, national rate", "t": _t_annual(nat["year"]),
                                   "year": nat["year"].astype(int), "rate": nat["value"].astype(float).round(2),
+                                  "ci_low": np.nan, "ci_high": np.nan,
                                   "homicides": pd.array([pd.NA] * len(nat), dtype="Int64"),
                                   "status": "", "kind": "national"}))
     if not rows:
-        return pd.DataFrame(columns=["series", "t", "year", "rate", "homicides", "status", "kind"])
+        return pd.DataFrame(columns=["series", "t", "year", "rate", "ci_low", "ci_high", "homicides", "status",
+                                     "kind"])
     return pd.concat(rows, ignore_index=True)
 
 
@@ -286,15 +406,44 @@ def homicide_trend_chart(city, *, with_events: bool = True):
                opacity=alt.condition(sel, alt.value(1), alt.value(0.15)))
     tips = [alt.Tooltip("series:N", title="Series"), alt.Tooltip("year:O", title="Year"),
             alt.Tooltip("rate:Q", title="Per 100,000", format=",.1f"),
+            alt.Tooltip("ci_low:Q", title="95% interval from", format=",.1f"),
+            alt.Tooltip("ci_high:Q", title="to", format=",.1f"),
             alt.Tooltip("homicides:Q", title="Homicides", format=","), alt.Tooltip("status:N", title="Status")]
     lines = base.mark_line().encode(**enc, detail=_SEGMENT).add_params(sel)
     points = base.mark_point(size=22).encode(
         **enc, tooltip=tips, shape=alt.Shape("series:N", title=None,
                                              scale=alt.Scale(domain=labels, range=SHAPES[:len(labels)])))
-    layers = [lines, points]
-    ev = events_frame(city, lo=float(d["t"].min()) - 0.5, hi=float(d["t"].max()) + 0.5) if with_events else None
+    x_lo, x_hi = float(d["t"].min()) - 0.5, float(d["t"].max()) + 0.5
+    layers = []
+    periods = periods_frame(city, lo=x_lo, hi=x_hi, shift=-0.5) if with_events else periods_frame(city).iloc[0:0]
+    if len(periods):
+        layers += _period_layers(periods, HEIGHT)
+    # Where counts are small, chance alone moves a rate from year to year: draw its exact 95% interval.
+    small = d[(d["kind"] == "city") & d["homicides"].notna() & (d["homicides"] < SMALL_COUNT) & d["ci_low"].notna()]
+    if len(small):
+        sb = with_segments(small[["series", "year", "t", "ci_low", "ci_high"]], "series")
+        lo_calc = calc.replace("datum.rate", "datum.ci_low")
+        hi_calc = calc.replace("datum.rate", "datum.ci_high")
+        band = alt.Chart(sb).transform_calculate(y_plot=lo_calc, y_hi=hi_calc).mark_area(opacity=0.18).encode(
+            x="t:Q", y=y, y2="y_hi:Q", color=alt.Color("series:N", scale=alt.Scale(domain=labels, range=colours),
+                                                       legend=None),
+            detail=_SEGMENT, opacity=alt.condition(sel, alt.value(0.18), alt.value(0.03)),
+            tooltip=[alt.Tooltip("series:N", title="Series"), alt.Tooltip("year:O", title="Year"),
+                     alt.Tooltip("ci_low:Q", title="95% interval from", format=",.1f"),
+                     alt.Tooltip("ci_high:Q", title="to", format=",.1f")])
+        ticks = alt.Chart(sb).transform_calculate(y_plot=lo_calc, y_hi=hi_calc).mark_rule(strokeWidth=1).encode(
+            x="t:Q", y=y, y2="y_hi:Q", color=alt.Color("series:N", scale=alt.Scale(domain=labels, range=colours),
+                                                       legend=None),
+            opacity=alt.condition(sel, alt.value(0.5), alt.value(0.05)))
+        layers += [band, ticks]
+    layers += [lines, points]
+    ev = events_frame(city, lo=x_lo, hi=x_hi) if with_events else None
     if ev is not None and not ev.empty:
         layers.append(_event_rules(ev))
+    shown_ids = [s for s in city.series_ids if not city.series_rows(s)["homicide_rate"].dropna().empty]
+    br = breaks_frame(city, shown_ids, lo=x_lo, hi=x_hi, shift=-0.5)
+    if len(br):
+        layers.append(_break_rules(br))
     chart = alt.layer(*layers).add_params(scale).properties(width=WIDTH, height=HEIGHT)
     h = metrics.headline(city)
     desc = (f"Line chart of the annual homicide rate per 100,000 inhabitants in {city.name}, "
@@ -305,6 +454,10 @@ def homicide_trend_chart(city, *, with_events: bool = True):
                  f"{T.num(h['latest']['value'])} in {h['latest']['year']}.")
     if ev is not None and not ev.empty:
         desc += f" Dashed vertical rules mark {T.plural(len(ev), 'dated event')}."
+    if len(small):
+        desc += (f" Shaded bands around the lines show the 95% interval of the rate in years with fewer than "
+                 f"{SMALL_COUNT} homicides.")
+    desc += _context_description(periods, br)
     cap = (f"Annual homicides per 100,000 inhabitants, {city.name}"
            + (f", with {city.country_name}'s national rate in grey" if not city.national_rate.empty else "")
            + ". Click a legend entry to isolate a series; switch the vertical scale between linear and log.")
@@ -346,9 +499,15 @@ def series_comparison_chart(city):
         **enc, shape=alt.Shape("series:N", scale=alt.Scale(domain=labels, range=shapes[:len(labels)]), title=None),
         tooltip=[alt.Tooltip("series:N", title="Series"), alt.Tooltip("year:O", title="Year"),
                  alt.Tooltip("homicides:Q", title="Homicides", format=",")])
-    chart = alt.layer(lines, points).properties(width=WIDTH, height=260)
+    layers = [lines, points]
+    br = breaks_frame(city, ids, lo=float(d["year"].min()) - 0.5, hi=float(d["year"].max()) + 0.5, shift=-0.5)
+    br = br[br["kind"] != "population"]   # counts: a new population base does not move them
+    if len(br):
+        layers.append(_break_rules(br))
+    chart = alt.layer(*layers).properties(width=WIDTH, height=260)
     diffs = metrics.series_differences(city)
     desc = f"Line chart comparing annual homicide counts from {len(labels)} series for {city.name}: {T.join_and(labels)}."
+    desc += _context_description(pd.DataFrame(columns=["label"]), br)
     for _, r in diffs.iterrows():
         if r["years"]:
             desc += (f" {city.series_label(r['series'])} and the main series overlap in {r['years']} years; the "
@@ -357,11 +516,18 @@ def series_comparison_chart(city):
     return _finish(chart, desc, cap, _sources_of(d), title=f"{city.name}: the series side by side")
 
 
+def _measure_title(what: str) -> str:
+    return what[:1].upper() + what[1:]
+
+
 def monthly_chart(city, series: str | None = None):
-    """Monthly homicides with the trailing 12-month mean and the dated events."""
+    """Monthly counts of the series' measure (homicides, or e.g. police notices) with the trailing 12-month
+    mean and the dated events."""
     m = city.monthly_rows(series)
     if m.empty:
         return None
+    sid = m["series"].iloc[0]
+    what = T.series_measure(city, sid)
     r = metrics.rolling_mean(m, 12)
     r["t"] = [round(metrics.decimal_year(x) + 1 / 24, 4) for x in r["month"]]
     r["label"] = r["month"].dt.strftime("%B %Y")
@@ -369,11 +535,11 @@ def monthly_chart(city, series: str | None = None):
     d["rolling_mean"] = d["rolling_mean"].round(1)
     colour = city_colour(city)
     x = alt.X("t:Q", axis=_year_axis("Month"), scale=alt.Scale(nice=False))
-    tips = [alt.Tooltip("label:N", title="Month"), alt.Tooltip("homicides:Q", title="Homicides", format=","),
+    tips = [alt.Tooltip("label:N", title="Month"), alt.Tooltip("homicides:Q", title=_measure_title(what), format=","),
             alt.Tooltip("rolling_mean:Q", title="12-month mean", format=",.1f")]
     base = alt.Chart(d)
     raw = base.mark_line(color=colour, opacity=0.35, strokeWidth=1).encode(
-        x=x, y=alt.Y("homicides:Q", title="Homicides per month"))
+        x=x, y=alt.Y("homicides:Q", title=f"{_measure_title(what)} per month"))
     pts = base.mark_point(color=colour, opacity=0.0, size=40).encode(x=x, y="homicides:Q", tooltip=tips)
     roll = base.mark_line(color=colour, strokeWidth=2.5).encode(x=x, y="rolling_mean:Q", tooltip=tips)
     layers = [raw, roll, pts]
@@ -381,30 +547,32 @@ def monthly_chart(city, series: str | None = None):
     if not ev.empty:
         layers.append(_event_rules(ev))
     chart = alt.layer(*layers).properties(width=WIDTH, height=HEIGHT)
-    sid = m["series"].iloc[0]
     first, last = T.month_label(m["month"].iloc[0]), T.month_label(m["month"].iloc[-1])
     peak_i = r["rolling_mean"].idxmax()
-    desc = (f"Line chart of monthly homicides in {city.name} from {first} to {last} ({city.series_label(sid)}), "
+    desc = (f"Line chart of monthly {what} in {city.name} from {first} to {last} ({city.series_label(sid)}), "
             f"thin line, with the 12-month mean as a thick line.")
     if not pd.isna(peak_i):
         desc += (f" The 12-month mean was highest, {T.num(r.loc[peak_i, 'rolling_mean'])} a month, in the year to "
                  f"{r.loc[peak_i, 'month'].strftime('%B %Y')}.")
     if not ev.empty:
         desc += f" Dashed vertical rules mark {T.plural(len(ev), 'dated event')}."
-    cap = f"Monthly homicides in {city.name} ({city.series_label(sid)}), with the mean of the last 12 months."
-    return _finish(chart, desc, cap, _sources_of(m), title=f"{city.name}: homicides per month")
+    cap = f"Monthly {what} in {city.name} ({city.series_label(sid)}), with the mean of the last 12 months."
+    return _finish(chart, desc, cap, _sources_of(m), title=f"{city.name}: {what} per month")
 
 
 def seasonality_chart(city, series: str | None = None):
-    s = metrics.seasonality(city.monthly_rows(series))
+    """None where metrics.seasonality refuses (too few years, or fewer than SEASONALITY_MIN_MEAN a month)."""
+    m = city.monthly_rows(series)
+    s = metrics.seasonality(m)
     if s is None:
         return None
+    what = T.series_measure(city, m["series"].iloc[0])
     d = s["table"][["month_num", "month", "ratio", "low", "high", "n"]].copy()
     d[["ratio", "low", "high"]] = d[["ratio", "low", "high"]].round(3)
     colour = city_colour(city)
     x = alt.X("month:N", sort=list(d["month"]), title="Calendar month")
     bars = alt.Chart(d).mark_rule(color=colour, strokeWidth=2).encode(
-        x=x, y=alt.Y("low:Q", title="Homicides relative to the 12-month average (1 = average)",
+        x=x, y=alt.Y("low:Q", title=f"{_measure_title(what)} relative to the 12-month average (1 = average)",
                      scale=alt.Scale(zero=False)), y2="high:Q")
     pts = alt.Chart(d).mark_point(color=colour, size=60).encode(
         x=x, y="ratio:Q", tooltip=[alt.Tooltip("month:N", title="Month"),
@@ -414,10 +582,10 @@ def seasonality_chart(city, series: str | None = None):
                                    alt.Tooltip("n:Q", title="Years")])
     one = alt.Chart(pd.DataFrame({"y": [1.0]})).mark_rule(color="#888888").encode(y="y:Q")
     chart = alt.layer(one, bars, pts).properties(width=WIDTH, height=220)
-    desc = (f"Dot chart of how each calendar month's homicides in {city.name} compare with the surrounding "
+    desc = (f"Dot chart of how each calendar month's {what} in {city.name} compare with the surrounding "
             f"12-month average, over {s['years']} years, with 95% intervals. Highest: {s['high_month']}; lowest: "
             f"{s['low_month']}.")
-    cap = (f"Seasonality of homicides in {city.name}: each month's count divided by the centred 12-month average, "
+    cap = (f"Seasonality of {what} in {city.name}: each month's count divided by the centred 12-month average, "
            f"averaged over the years, with 95% intervals.")
     return _finish(chart, desc, cap, _sources_of(city.monthly_rows(series)), title=f"{city.name}: seasonality")
 

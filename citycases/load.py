@@ -77,6 +77,8 @@ class City:
     events: pd.DataFrame
     country: pd.DataFrame           # country_context rows of the city's country
     definitions: pd.DataFrame       # indicator_definitions (all)
+    breaks: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=schema.columns("breaks")))
+    periods: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=schema.columns("periods")))
     sources: dict = field(default_factory=dict, repr=False)   # the source registry, by id
 
     # ---- registry shortcuts
@@ -183,7 +185,16 @@ class City:
             "indicator_definitions": self.definitions[self.definitions["indicator"].isin(used)]
             .reset_index(drop=True),
             "events": self.events,
+            "breaks": self.breaks,
+            "periods": self.periods,
         }
+
+    def breaks_of(self, series: str, kinds=None) -> pd.DataFrame:
+        """Breaks that apply to one series (its own and the city's 'all' rows), optionally of some kinds."""
+        b = self.breaks[self.breaks["series"].isin([series, "all"])]
+        if kinds is not None:
+            b = b[b["kind"].isin(list(kinds))]
+        return b.sort_values("date").reset_index(drop=True)
 
 
 def _city_from(entry: dict, index: int, t: dict[str, pd.DataFrame], registry: dict) -> City:
@@ -199,6 +210,8 @@ def _city_from(entry: dict, index: int, t: dict[str, pd.DataFrame], registry: di
         indicators=rows("indicators"), events=rows("events").sort_values("date").reset_index(drop=True),
         country=rows("country_context", "country", entry["country"]),
         definitions=t["indicator_definitions"].reset_index(drop=True),
+        breaks=rows("breaks").sort_values("date").reset_index(drop=True),
+        periods=rows("periods").sort_values("start").reset_index(drop=True),
         sources=registry,
     )
 

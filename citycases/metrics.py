@@ -270,15 +270,29 @@ def sharpest_changes(monthly: pd.DataFrame, n: int = 3, window: int = 12) -> pd.
     return pd.DataFrame(rows, columns=["kind", "month", "total", "previous", "change", "pct"])
 
 
+# A seasonal pattern is not estimated from a series averaging fewer events than this a month: with a few
+# events a month, one event more or less moves a month's ratio by tens of per cent.
+SEASONALITY_MIN_MEAN = 10
+
+
+def monthly_mean(monthly: pd.DataFrame) -> float | None:
+    """Mean count per month over the months with data (None without data)."""
+    s = monthly_values(monthly).dropna()
+    return float(s.mean()) if s.size else None
+
+
 def seasonality(monthly: pd.DataFrame) -> dict | None:
     """Each calendar month's count relative to the centred 12-month average (2x12 moving average), averaged
-    over the years, with a Kruskal-Wallis test of whether the months differ. None with < 3 complete years.
+    over the years, with a Kruskal-Wallis test of whether the months differ. None with < 3 complete years,
+    or when the series averages fewer than SEASONALITY_MIN_MEAN events a month.
     Returns {"table": DataFrame(month_num, month, ratio, low, high, n), "p_value", "years",
              "high_month", "low_month"}."""
     from scipy import stats
 
     s = monthly_values(monthly)
     if s.dropna().size < 36:
+        return None
+    if s.dropna().mean() < SEASONALITY_MIN_MEAN:
         return None
     trend = s.rolling(12, center=True, min_periods=12).mean().rolling(2, min_periods=2).mean().shift(-1)
     ratio = (s / trend).replace([np.inf, -np.inf], np.nan).dropna()
@@ -393,14 +407,31 @@ def segmented_regression(t, y, break_t: float, *, alpha: float = 0.05, hac_lags:
     )
 
 
+# Breaks across which no before/after window is fitted: a change of what is counted or where. A change of the
+# population base also moves rates, so it blocks windows measured in rates (not counts).
+BLOCKING_BREAKS = ("definition", "territory")
+
+
+def blocking_breaks(city, series: str, measure: str, lo: pd.Timestamp, hi: pd.Timestamp) -> pd.DataFrame:
+    """Breaks of `series` that fall strictly inside [lo, hi) and change what the window compares."""
+    kinds = list(BLOCKING_BREAKS) + (["population"] if measure == RATE else [])
+    b = city.breaks_of(series, kinds) if hasattr(city, "breaks_of") else pd.DataFrame(columns=["date"])
+    if b.empty:
+        return b
+    starts = pd.to_datetime([event_interval(d)[0] for d in b["date"]])
+    return b[np.asarray((starts > lo) & (starts < hi))].reset_index(drop=True)
+
+
 def _event_window(city, date: str, *, monthly_years: int = 3, annual_years: int = 6, min_months: int = 12,
                   min_years: int = 4):
     """The observations used around an event: monthly counts if there are enough on both sides, else the
     annual primary series (rate where available). Periods overlapping the event's date are left out.
-    Returns (kind, measure, t, y, break_t) or None."""
+    Returns (kind, measure, t, y, break_t, series, span) or None; span = [first, last) dates the window reads
+    (the 12-month mean reaches eleven months before its first month)."""
     start, end = event_interval(date)
     b = decimal_year(start)
-    m = rolling_mean(city.monthly_rows(), 12) if not city.monthly.empty else pd.DataFrame()
+    mrows = city.monthly_rows()
+    m = rolling_mean(mrows, 12) if not mrows.empty else pd.DataFrame()
     if not m.empty:
         m = m.dropna(subset=[COUNT])
         ms = m["month"]
@@ -412,7 +443,8 @@ def _event_window(city, date: str, *, monthly_years: int = 3, annual_years: int 
         after = (w["month"] >= end).sum()
         if before >= min_months and after >= min_months:
             t = [decimal_year(x) + 1 / 24 for x in w["month"]]
-            return "monthly", COUNT, np.array(t), w[COUNT].to_numpy(float), b
+            span = (w["month"].min() - pd.DateOffset(months=11), w["month"].max() + pd.offsets.MonthBegin(1))
+            return "monthly", COUNT, np.array(t), w[COUNT].to_numpy(float), b, str(mrows["series"].iloc[0]), span
     rows = city.primary
     meas = best_measure(rows)
     v = values(rows, meas)
@@ -425,42 +457,63 @@ def _event_window(city, date: str, *, monthly_years: int = 3, annual_years: int 
     before = (ys < start.year).sum()
     after = (ys >= end.year).sum()
     if before >= min_years and after >= min_years:
-        return "annual", meas, ys.astype(float) + 0.5, vals, b
+        span = (pd.Timestamp(int(ys.min()), 1, 1), pd.Timestamp(int(ys.max()) + 1, 1, 1))
+        return "annual", meas, ys.astype(float) + 0.5, vals, b, city.primary_series, span
     return None
 
 
+EFFECT_COLUMNS = ["event_index", "date", "title", "category", "source_id", "data", "measure", "n_before", "n_after",
+                  "level", "level_low", "level_high", "slope", "slope_low", "slope_high", "end_diff",
+                  "end_diff_low", "end_diff_high", "pre_level", "other_events"]
+REFUSED_COLUMNS = ["date", "title", "series", "break_date", "break_kind", "break_description"]
+
+
 def event_effects(city, categories=INTERVENTION_CATEGORIES) -> tuple[pd.DataFrame, dict]:
-    """Segmented regression around each intervention event that has enough data on both sides.
-    Returns (table, fits): table columns event_index, date, title, category, data, measure, n_before,
-    n_after, level, level_low, level_high, slope, slope_low, slope_high, end_diff, end_diff_low,
-    end_diff_high, pre_level, other_events; fits maps event_index -> SegmentedFit."""
-    cols = ["event_index", "date", "title", "category", "source_id", "data", "measure", "n_before", "n_after",
-            "level", "level_low", "level_high", "slope", "slope_low", "slope_high", "end_diff",
-            "end_diff_low", "end_diff_high", "pre_level", "other_events"]
+    """Segmented regression around each intervention date that has enough data on both sides.
+
+    Interventions on the same date share one estimate (their titles joined): the data cannot tell them apart.
+    A window that would straddle a definition or territory break of its series (or a population-base break,
+    for rates) is refused; refusals are in `table.attrs["refused"]` (columns REFUSED_COLUMNS).
+    Returns (table, fits): table columns EFFECT_COLUMNS; fits maps event_index -> SegmentedFit."""
     ev = city.events
+    refused: list[dict] = []
     if ev.empty:
-        return pd.DataFrame(columns=cols), {}
+        out = pd.DataFrame(columns=EFFECT_COLUMNS)
+        out.attrs["refused"] = pd.DataFrame(columns=REFUSED_COLUMNS)
+        return out, {}
     rows, fits = [], {}
-    for i, e in ev.iterrows():
-        if e["category"] not in categories:
-            continue
-        w = _event_window(city, e["date"])
+    interventions = ev[ev["category"].isin(categories)]
+    for date, group in interventions.groupby("date", sort=True):
+        i = int(group.index[0])
+        title = "; ".join(str(t) for t in group["title"])
+        w = _event_window(city, date)
         if w is None:
             continue
-        kind, meas, t, y, b = w
+        kind, meas, t, y, b, series, (lo, hi) = w
+        blocking = blocking_breaks(city, series, meas, lo, hi)
+        if not blocking.empty:
+            first = blocking.iloc[0]
+            refused.append({"date": date, "title": title, "series": series, "break_date": first["date"],
+                            "break_kind": first["kind"], "break_description": first["description"]})
+            continue
         fit = segmented_regression(t, y, b, hac_lags=12 if kind == "monthly" else None)
-        lo, hi = float(np.min(t)), float(np.max(t))
-        others = sum(1 for j, o in ev.iterrows() if j != i and lo <= decimal_year(event_interval(o["date"])[0]) <= hi)
+        t_lo, t_hi = float(np.min(t)), float(np.max(t))
+        others = sum(1 for j, o in ev.iterrows()
+                     if o["date"] != date and t_lo <= decimal_year(event_interval(o["date"])[0]) <= t_hi)
         pre_level = float(fit.fitted.loc[~fit.fitted["post"], "fitted"].iloc[-1])
-        fits[int(i)] = fit
-        rows.append({"event_index": int(i), "date": e["date"], "title": e["title"], "category": e["category"],
-                     "source_id": e.get("source_id"), "data": kind, "measure": meas,
+        fits[i] = fit
+        cats = list(dict.fromkeys(group["category"]))
+        sids = [s for s in dict.fromkeys(group["source_id"]) if isinstance(s, str) and s]
+        rows.append({"event_index": i, "date": date, "title": title, "category": "; ".join(cats),
+                     "source_id": sids[0] if sids else None, "data": kind, "measure": meas,
                      "n_before": fit.n_before, "n_after": fit.n_after,
                      "level": fit.level, "level_low": fit.level_low, "level_high": fit.level_high,
                      "slope": fit.slope, "slope_low": fit.slope_low, "slope_high": fit.slope_high,
                      "end_diff": fit.end_diff, "end_diff_low": fit.end_diff_low, "end_diff_high": fit.end_diff_high,
                      "pre_level": pre_level, "other_events": others})
-    return pd.DataFrame(rows, columns=cols), fits
+    out = pd.DataFrame(rows, columns=EFFECT_COLUMNS)
+    out.attrs["refused"] = pd.DataFrame(refused, columns=REFUSED_COLUMNS)
+    return out, fits
 
 
 # --------------------------------------------------------------------------- concentration

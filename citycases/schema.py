@@ -6,6 +6,13 @@ from __future__ import annotations
 STATUS = ["final", "preliminary"]
 EVENT_CATEGORIES = ["policing", "military", "social urbanism", "institutional reform", "law",
                     "criminal event", "political", "prevention programme"]
+# A series break: what changes in a series at a date (the before/after estimate never fits a window across
+# a definition or territory break; an exceptional event is named beside a peak it inflates).
+BREAK_KINDS = ["definition", "territory", "population", "exceptional_event"]
+# Context periods drawn as bands behind the trend charts.
+PERIOD_KINDS = ["armed conflict", "criminal war", "truce", "hegemony", "security operation", "policy era"]
+DATE_PATTERN = r"^\d{4}(-(0[1-9]|1[0-2])(-(0[1-9]|[12]\d|3[01]))?)?$"
+DATE_DESCRIPTION = "YYYY-MM-DD, or YYYY-MM / YYYY when only that is known"
 
 TABLES: dict[str, dict] = {
     "homicides_annual": {
@@ -119,8 +126,7 @@ TABLES: dict[str, dict] = {
         "fields": [
             {"name": "city", "type": "string", "required": True, "description": "city slug"},
             {"name": "date", "type": "string", "required": True,
-             "description": "YYYY-MM-DD, or YYYY-MM / YYYY when only that is known",
-             "constraints": {"pattern": r"^\d{4}(-(0[1-9]|1[0-2])(-(0[1-9]|[12]\d|3[01]))?)?$"}},
+             "description": DATE_DESCRIPTION, "constraints": {"pattern": DATE_PATTERN}},
             {"name": "category", "type": "string", "required": True, "description": "kind of event",
              "constraints": {"enum": EVENT_CATEGORIES}},
             {"name": "title", "type": "string", "required": True, "description": "what happened (our words)"},
@@ -130,9 +136,60 @@ TABLES: dict[str, dict] = {
             {"name": "citation_url", "type": "string", "required": False, "description": "URL of the cited page"},
         ],
     },
+    "breaks": {
+        "title": "Breaks in the series: changes of definition, territory or population base, exceptional events",
+        "description": "One row per city, date and series (or 'all' of the city's series); written by hand in "
+                       "data/breaks.csv, each with a registry source or a citation URL.",
+        "primary_key": ["city", "date", "series", "kind"],
+        "fields": [
+            {"name": "city", "type": "string", "required": True, "description": "city slug"},
+            {"name": "date", "type": "string", "required": True,
+             "description": "when the change takes effect: " + DATE_DESCRIPTION,
+             "constraints": {"pattern": DATE_PATTERN}},
+            {"name": "series", "type": "string", "required": True,
+             "description": "series id of the city (data/cities.yml), or 'all' for every series of the city"},
+            {"name": "kind", "type": "string", "required": True, "description": "what breaks",
+             "constraints": {"enum": BREAK_KINDS}},
+            {"name": "description", "type": "string", "required": True,
+             "description": "what changes and which way it moves the series (our words)"},
+            {"name": "source_id", "type": "string", "required": False, "description": "registry source, if any"},
+            {"name": "citation", "type": "string", "required": False,
+             "description": "publisher and title of the cited page, when not a registry source"},
+            {"name": "citation_url", "type": "string", "required": False, "description": "URL of the cited page"},
+        ],
+    },
+    "periods": {
+        "title": "Context periods: conflicts, truces, hegemonies, security operations and policy eras",
+        "description": "One row per city and period; written by hand in data/periods/<slug>.csv, each with a "
+                       "registry source or a citation URL.",
+        "primary_key": ["city", "start", "label"],
+        "fields": [
+            {"name": "city", "type": "string", "required": True, "description": "city slug"},
+            {"name": "start", "type": "string", "required": True, "description": "start: " + DATE_DESCRIPTION,
+             "constraints": {"pattern": DATE_PATTERN}},
+            {"name": "end", "type": "string", "required": False,
+             "description": "end: " + DATE_DESCRIPTION + "; empty while the period goes on",
+             "constraints": {"pattern": DATE_PATTERN}},
+            {"name": "label", "type": "string", "required": True, "description": "short name (chart band)",
+             "constraints": {"maxLength": 40}},
+            {"name": "kind", "type": "string", "required": True, "description": "kind of period",
+             "constraints": {"enum": PERIOD_KINDS}},
+            {"name": "description", "type": "string", "required": True,
+             "description": "what was happening, for a reader new to the city (our words)"},
+            {"name": "source_id", "type": "string", "required": False, "description": "registry source, if any"},
+            {"name": "citation", "type": "string", "required": False,
+             "description": "publisher and title of the cited page, when not a registry source"},
+            {"name": "citation_url", "type": "string", "required": False, "description": "URL of the cited page"},
+        ],
+    },
 }
 
+# Hand-written tables: data/events/<slug>.csv, data/breaks.csv, data/periods/<slug>.csv.
+HAND_TABLES = ["events", "breaks", "periods"]
+
 EVENT_COLUMNS = [f["name"] for f in TABLES["events"]["fields"] if f["name"] != "city"]
+PERIOD_COLUMNS = [f["name"] for f in TABLES["periods"]["fields"] if f["name"] != "city"]
+BREAK_COLUMNS = [f["name"] for f in TABLES["breaks"]["fields"]]
 
 
 def columns(table: str) -> list[str]:

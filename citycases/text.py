@@ -362,6 +362,13 @@ def trend_notes(city) -> str:
     return " ".join(out)
 
 
+def series_measure(city, series: str) -> str:
+    """What one unit of a series counts, for prose: "homicides" unless the registry's series gives a
+    `measure` (e.g. "police notices of murder or manslaughter")."""
+    from .cities import series_measure as _measure
+    return _measure(city.entry, series)
+
+
 def monthly_summary(city) -> str:
     from . import metrics
     name = md(city.name)
@@ -369,9 +376,10 @@ def monthly_summary(city) -> str:
     if m.empty:
         return f"There are no monthly homicide counts for {name} in these data."
     sid = m["series"].iloc[0]
+    what = md(series_measure(city, sid))
     r = metrics.rolling_mean(m)
-    out = [f"Monthly counts run from {month_label(m['month'].iloc[0])} to {month_label(m['month'].iloc[-1])} "
-           f"({md(city.series_label(sid))}: {md(city.series_definition(sid))})"]
+    out = [f"Monthly counts of {what} run from {month_label(m['month'].iloc[0])} to "
+           f"{month_label(m['month'].iloc[-1])} ({md(city.series_label(sid))}: {md(city.series_definition(sid))})"]
     gaps = int(r["homicides"].isna().sum())
     out[0] += f", with {plural(gaps, 'month')} missing." if gaps else "."
     others = [s for s in city.monthly_series_ids if s != sid]
@@ -388,12 +396,17 @@ def monthly_summary(city) -> str:
     if not ch.empty:
         items = []
         for _, c in ch.iterrows():
-            items.append(f"{'Rise' if c['kind'] == 'rise' else 'Fall'}: {count(c['total'])} homicides in the 12 "
+            items.append(f"{'Rise' if c['kind'] == 'rise' else 'Fall'}: {count(c['total'])} {what} in the 12 "
                          f"months to {c['month'].strftime('%B %Y')}, against {count(c['previous'])} in the 12 months "
                          f"before ({pct(c['pct'])}).")
         text_ += "\n\nSharpest changes between consecutive 12-month periods:\n\n" + "\n".join(f"- {i}" for i in items)
     s = metrics.seasonality(m)
-    if s is None:
+    mean = metrics.monthly_mean(m)
+    if s is None and mean is not None and mean < metrics.SEASONALITY_MIN_MEAN:
+        text_ += (f"\n\nNo seasonal pattern is estimated: at {num(mean)} {what} a month on average (fewer than "
+                  f"{num(metrics.SEASONALITY_MIN_MEAN, 0)}), one event more or less changes a month's figure by tens "
+                  f"of per cent, too much to tell a season from chance.")
+    elif s is None:
         text_ += "\n\nThere are too few complete years of monthly data to look for a seasonal pattern."
     else:
         t = s["table"]
@@ -438,7 +451,17 @@ def effects_md(city, effects) -> str:
     if ev.empty:
         return f"There are no dated events for {name}, so there is nothing to estimate before and after."
     n_int = int(ev["category"].isin(metrics.INTERVENTION_CATEGORIES).sum())
+    refused = effects.attrs.get("refused") if effects is not None else None
+    refusals = ""
+    if refused is not None and len(refused):
+        items = [f"- **{date_label(r['date'])}**: {md(r['title'])}. The data around this date would straddle a "
+                 f"change in the series on {date_label(r['break_date'])} ({md(r['break_kind'].replace('_', ' '))}: "
+                 f"{md(r['break_description'])}), so the before and after would not measure the same thing."
+                 for _, r in refused.iterrows()]
+        refusals = "\n\nNo estimate is made for:\n\n" + "\n".join(items)
     if effects is None or effects.empty:
+        if refusals:
+            return f"No intervention for {name} has an estimate." + refusals
         if n_int == 0:
             return (f"None of the {plural(len(ev), 'dated event')} for {name} is an intervention (policing, military, "
                     f"urban, institutional, legal or prevention), so no before/after estimate is made.")
@@ -460,7 +483,7 @@ def effects_md(city, effects) -> str:
     table = md_table(["Event", "Data used", "Level just before (fitted)", "Change in level at the date (95% CI)",
                       "Change in trend, per year (95% CI)", "Other events in the window"], rows,
                      ["l", "l", "r", "r", "r", "r"])
-    return head + "\n\n" + table
+    return head + "\n\n" + table + refusals
 
 
 def governance_md(city) -> str:

@@ -123,7 +123,8 @@ def test_trend_chart_embeds_only_the_rows_it_draws():
     assert len(main) == 16 and len(national) == 16 and len(events) == 2
     # The alternative series has no population, hence no rate: it is not on the rate chart.
     assert len(rows) == 16 + 16 + 2
-    allowed = {"series", "t", "year", "rate", "homicides", "status", "kind", "segment", "date", "event", "category", "source"}
+    allowed = {"series", "t", "year", "rate", "ci_low", "ci_high", "homicides", "status", "kind", "segment", "date",
+               "event", "category", "source"}
     assert set().union(*rows) <= allowed
 
 
@@ -276,3 +277,44 @@ def test_lines_break_at_missing_years():
     a = seg[seg["series"] == "a"]
     assert list(a["segment"]) == [0, 0, 0, 1, 1]
     assert set(seg.loc[seg["series"] == "b", "segment"]) == {0}
+
+
+# --------------------------------------------------------------------------- periods, breaks, small-count bands
+def _context_city():
+    """HAND-MADE TEST INPUT: small counts (under 100 a year), one period, one break."""
+    periods = pd.DataFrame({"city": "testville", "start": ["2001", "2003-06"], "end": ["2002-12", None],
+                            "label": ["Test war", "Test truce"], "kind": ["criminal war", "truce"],
+                            "description": ["Hand-made test period.", "Another hand-made test period."],
+                            "source_id": "test_source", "citation": None, "citation_url": None})
+    breaks = pd.DataFrame({"city": ["testville"], "date": ["2002"], "series": ["main"], "kind": ["definition"],
+                           "description": ["Hand-made test break."], "source_id": ["test_source"],
+                           "citation": [None], "citation_url": [None]})
+    a = annual({y: 20 + y - 2000 for y in range(2000, 2006)})
+    a["rate_ci_low"] = a["homicide_rate"] * 0.7
+    a["rate_ci_high"] = a["homicide_rate"] * 1.4
+    return make_city(annual_rows=a, periods=periods, breaks=breaks)
+
+
+def test_trend_chart_draws_periods_breaks_and_small_count_intervals():
+    c = _context_city()
+    spec = charts.homicide_trend_chart(c).to_dict(validate=False)
+    text = json.dumps(spec)
+    rows = rows_of(spec)
+    assert {r.get("label") for r in rows} >= {"Test war", "Test truce"}          # bands (and their labels)
+    assert any(r.get("kind") == "definition" and r.get("description") == "Hand-made test break." for r in rows)
+    assert any("ci_low" in r and r.get("year") == 2003 for r in rows)            # interval band rows
+    assert "rect" in text and "area" in text
+    desc = spec["description"]
+    assert "Test war" in desc and "break" in desc and "95% interval" in desc
+    # the open-ended period runs to the end of the chart, not beyond it
+    truce = next(r for r in rows if r.get("label") == "Test truce" and "t1" in r)
+    assert truce["t1"] <= 2005.5 + 1e-9
+
+
+def test_no_interval_band_where_counts_are_large():
+    a = annual({y: 500 + y - 2000 for y in range(2000, 2006)})
+    a["rate_ci_low"] = a["homicide_rate"] * 0.9
+    a["rate_ci_high"] = a["homicide_rate"] * 1.1
+    spec = charts.homicide_trend_chart(make_city(annual_rows=a)).to_dict(validate=False)
+    assert not any("ci_low" in r and "rate" not in r for r in rows_of(spec))   # no band rows
+    assert "95% interval" not in spec["description"]

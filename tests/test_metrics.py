@@ -56,7 +56,8 @@ TEST_SOURCE = Source(id="test_source", producer="Test producer", title="Hand-mad
 
 def make_city(*, slug="testville", name="Testville", index=0, annual_rows=None, monthly_rows=None,
               subcity_rows=None, events=None, national=None, country="TST", country_rows=None,
-              indicators=None, series=None, comparable=None, like_for_like=True) -> City:
+              indicators=None, series=None, comparable=None, like_for_like=True, breaks=None,
+              periods=None) -> City:
     """A City object built from hand-made test frames (no files read)."""
     a = annual_rows if annual_rows is not None else annual({2000: 10, 2001: 20, 2002: 5})
     series = series or {s: {"label": f"Series {s}", "definition": f"Hand-made test series {s}."}
@@ -86,7 +87,9 @@ def make_city(*, slug="testville", name="Testville", index=0, annual_rows=None, 
                                                                              "area_type", "homicides", "source_id"]),
                 indicators=indicators if indicators is not None else empty(["city", "year", "indicator", "value",
                                                                             "unit", "source_id"]),
-                events=ev, country=ctx, definitions=defs, sources={"test_source": TEST_SOURCE})
+                events=ev, country=ctx, definitions=defs, sources={"test_source": TEST_SOURCE},
+                **({"breaks": breaks} if breaks is not None else {}),
+                **({"periods": periods} if periods is not None else {}))
 
 
 # --------------------------------------------------------------------------- annual measures
@@ -230,6 +233,65 @@ def test_event_effects_use_monthly_data_and_skip_context_events():
     assert list(eff["title"]) == ["Test policing"]
     assert eff.iloc[0]["data"] == "monthly"
     assert eff.iloc[0]["level"] == pytest.approx(-20, abs=1e-6)
+
+
+def _step_city(**kw):
+    """Hand-made monthly counts with a level drop of 20 at January 2003, and one policing event then."""
+    t = np.arange(72)
+    counts = list((40 - 20 * (t >= 36)).astype(int))
+    events = pd.DataFrame({"city": "testville", "date": ["2003-01-01"], "category": ["policing"],
+                           "title": ["Test policing"], "source_id": "test_source", "citation": None,
+                           "citation_url": None})
+    return make_city(monthly_rows=monthly(counts), events=events, **kw)
+
+
+def hand_breaks(date, kind, series="main"):
+    """HAND-MADE TEST INPUT: one break row."""
+    return pd.DataFrame({"city": ["testville"], "date": [date], "series": [series], "kind": [kind],
+                         "description": ["Hand-made test break."], "source_id": ["test_source"],
+                         "citation": [None], "citation_url": [None]})
+
+
+def test_event_window_across_a_definition_break_is_refused():
+    c = _step_city(breaks=hand_breaks("2002-06", "definition"))
+    eff, fits = metrics.event_effects(c)
+    assert eff.empty and fits == {}
+    refused = eff.attrs["refused"]
+    assert list(refused["title"]) == ["Test policing"] and refused.iloc[0]["break_kind"] == "definition"
+    # the same data without the break gives the estimate
+    eff2, _ = metrics.event_effects(_step_city())
+    assert len(eff2) == 1 and eff2.attrs["refused"].empty
+
+
+@pytest.mark.parametrize("date,kind,series", [
+    ("2010-01", "definition", "main"),        # outside the window (three years each side)
+    ("2002-06", "exceptional_event", "main"),  # not a change of what is counted
+    ("2002-06", "population", "main"),         # counts, not rates: the population base does not matter
+    ("2002-06", "territory", "other"),         # another series
+])
+def test_breaks_that_do_not_block_a_window(date, kind, series):
+    eff, _ = metrics.event_effects(_step_city(breaks=hand_breaks(date, kind, series)))
+    assert len(eff) == 1 and eff.attrs["refused"].empty
+
+
+def test_all_series_break_blocks_and_is_explained_in_text():
+    from citycases import text
+    c = _step_city(breaks=hand_breaks("2004", "territory", "all"))
+    eff, _ = metrics.event_effects(c)
+    assert eff.empty and len(eff.attrs["refused"]) == 1
+    out = text.effects_md(c, eff)
+    assert "No estimate is made for" in out and "straddle" in out and "territory" in out
+
+
+def test_interventions_on_the_same_date_share_one_estimate():
+    t = np.arange(72)
+    counts = list((40 - 20 * (t >= 36)).astype(int))
+    events = pd.DataFrame({"city": "testville", "date": ["2003", "2003"], "category": ["policing", "law"],
+                           "title": ["Test A", "Test B"], "source_id": "test_source", "citation": None,
+                           "citation_url": None})
+    eff, fits = metrics.event_effects(make_city(monthly_rows=monthly(counts), events=events))
+    assert len(eff) == 1 and len(fits) == 1
+    assert eff.iloc[0]["title"] == "Test A; Test B" and eff.iloc[0]["category"] == "policing; law"
 
 
 # --------------------------------------------------------------------------- concentration

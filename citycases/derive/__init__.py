@@ -28,7 +28,7 @@ from .. import schema
 from ..cities import load_cities
 from ..errors import DataError
 from ..intervals import rate_interval
-from ..paths import DATA, EVENTS, TIDY, sources_dir
+from ..paths import BREAKS, DATA, EVENTS, PERIODS, TIDY, sources_dir
 from ..sources import Source, load_registry, raw_path, resolve_source
 
 
@@ -170,14 +170,25 @@ def validate_table(df: pd.DataFrame, table: str, *, registry: dict, cities: list
             if bad.any():
                 i = bad[bad].index[0]
                 raise DataError(file, f"table {table}: malformed value {col[i]!r}", row=i + 2, field=n)
-    if table == "events":  # the pattern lets 2010-02-30 through: a date must exist in the calendar
-        for i, d in df["date"].items():
-            if pd.notna(d) and len(d) == 10:
-                try:
-                    date.fromisoformat(d)
-                except ValueError:
-                    raise DataError(file, f"table {table}: {d!r} is not a date in the calendar", row=i + 2,
-                                    field="date") from None
+        if "maxLength" in cons:
+            bad = present & (col.astype("string").str.len() > cons["maxLength"])
+            if bad.any():
+                i = bad[bad].index[0]
+                raise DataError(file, f"table {table}: {col[i]!r} is longer than {cons['maxLength']} characters",
+                                row=i + 2, field=n, fix="shorten it")
+    for n in ("date", "start", "end"):  # the pattern lets 2010-02-30 through: a date must exist in the calendar
+        if table in schema.HAND_TABLES and n in df.columns:
+            for i, d in df[n].items():
+                if pd.notna(d) and len(d) == 10:
+                    try:
+                        date.fromisoformat(d)
+                    except ValueError:
+                        raise DataError(file, f"table {table}: {d!r} is not a date in the calendar", row=i + 2,
+                                        field=n) from None
+    if table == "periods":
+        for i, (s, e) in df[["start", "end"]].iterrows():
+            if pd.notna(e) and period_bounds(e)[1] <= period_bounds(s)[0]:
+                raise DataError(file, f"period ends ({e}) before it starts ({s})", row=i + 2, field="end")
     key = spec["primary_key"]
     dup = df.duplicated(subset=key)
     if dup.any():
@@ -196,6 +207,11 @@ def validate_table(df: pd.DataFrame, table: str, *, registry: dict, cities: list
             for i, sid in df[n].items():
                 if pd.notna(sid):
                     resolve_source(sid, registry, file=file, row=i + 2, field=n)
+    if table == "breaks":
+        for i, (city, series) in df[["city", "series"]].iterrows():
+            if series != "all" and series not in slugs[city]["series"]:
+                raise DataError(file, f"series '{series}' of city '{city}' is not described in data/cities.yml",
+                                row=i + 2, field="series", fix="name one of the city's series, or 'all'")
     if table == "homicides_annual":
         for i, (city, series) in df[["city", "series"]].iterrows():
             if series not in slugs[city]["series"]:
@@ -204,29 +220,70 @@ def validate_table(df: pd.DataFrame, table: str, *, registry: dict, cities: list
     return df.sort_values(key, kind="mergesort").reset_index(drop=True)
 
 
-# --------------------------------------------------------------------------- events
-def load_events(registry: dict, cities: list[dict], folder: Path = EVENTS) -> pd.DataFrame:
-    """Hand-curated event files data/events/<slug>.csv, each row sourced."""
+# --------------------------------------------------------------------------- hand-written tables
+def period_bounds(d: str) -> tuple[pd.Timestamp, pd.Timestamp]:
+    """[start, end) of a date as precise as it is known: YYYY, YYYY-MM or YYYY-MM-DD."""
+    d = str(d)
+    if len(d) == 4:
+        return pd.Timestamp(int(d), 1, 1), pd.Timestamp(int(d) + 1, 1, 1)
+    if len(d) == 7:
+        s = pd.Timestamp(d + "-01")
+        return s, s + pd.offsets.MonthBegin(1)
+    s = pd.Timestamp(d)
+    return s, s + pd.Timedelta(days=1)
+
+
+def _rel(path: Path) -> str:
+    return os.path.relpath(path, DATA.parent) if path.is_relative_to(DATA.parent) else str(path)
+
+
+def _read_hand_file(path: Path, table: str, columns: list[str]) -> pd.DataFrame:
+    """A hand-written CSV: exact columns, every row sourced (a registry id or a citation URL)."""
+    rel = _rel(path)
+    df = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8")
+    if list(df.columns) != columns:
+        raise DataError(rel, f"columns must be exactly {columns}; found {list(df.columns)}")
+    for i, r in df.iterrows():
+        if not r["source_id"] and not r["citation_url"]:
+            raise DataError(rel, f"{table[:-1]} has no source: give a source_id or a citation_url",
+                            row=i + 2, field="source_id")
+        if r["citation_url"] and not r["citation_url"].startswith(("http://", "https://")):
+            raise DataError(rel, f"citation_url is not a URL: {r['citation_url']!r}", row=i + 2, field="citation_url")
+    return df
+
+
+def _load_per_city(table: str, columns: list[str], registry: dict, cities: list[dict], folder: Path) -> pd.DataFrame:
     frames = []
     slugs = {c["slug"] for c in cities}
     for path in sorted(folder.glob("*.csv")):
-        rel = os.path.relpath(path, DATA.parent) if path.is_relative_to(DATA.parent) else str(path)
+        rel = _rel(path)
         if path.stem not in slugs:
-            raise DataError(rel, f"event file for unknown city '{path.stem}'", fix="name it <slug>.csv after data/cities.yml")
-        df = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8")
-        if list(df.columns) != schema.EVENT_COLUMNS:
-            raise DataError(rel, f"columns must be exactly {schema.EVENT_COLUMNS}; found {list(df.columns)}")
-        for i, r in df.iterrows():
-            if not r["source_id"] and not r["citation_url"]:
-                raise DataError(rel, "event has no source: give a source_id or a citation_url",
-                                row=i + 2, field="source_id")
-            if r["citation_url"] and not r["citation_url"].startswith(("http://", "https://")):
-                raise DataError(rel, f"citation_url is not a URL: {r['citation_url']!r}", row=i + 2, field="citation_url")
+            raise DataError(rel, f"{table[:-1]} file for unknown city '{path.stem}'",
+                            fix="name it <slug>.csv after data/cities.yml")
+        df = _read_hand_file(path, table, columns)
         df.insert(0, "city", path.stem)
-        frames.append(validate_table(df, "events", registry=registry, cities=cities, file=rel))
+        frames.append(validate_table(df, table, registry=registry, cities=cities, file=rel))
     if not frames:
-        return pd.DataFrame(columns=schema.columns("events"))
+        return pd.DataFrame(columns=schema.columns(table))
     return pd.concat(frames, ignore_index=True)
+
+
+def load_events(registry: dict, cities: list[dict], folder: Path = EVENTS) -> pd.DataFrame:
+    """Hand-curated event files data/events/<slug>.csv, each row sourced."""
+    return _load_per_city("events", schema.EVENT_COLUMNS, registry, cities, folder)
+
+
+def load_periods(registry: dict, cities: list[dict], folder: Path = PERIODS) -> pd.DataFrame:
+    """Hand-curated context periods data/periods/<slug>.csv, each row sourced."""
+    return _load_per_city("periods", schema.PERIOD_COLUMNS, registry, cities, folder)
+
+
+def load_breaks(registry: dict, cities: list[dict], path: Path = BREAKS) -> pd.DataFrame:
+    """Hand-curated series breaks data/breaks.csv (all cities in one file), each row sourced."""
+    if not path.exists():
+        return pd.DataFrame(columns=schema.columns("breaks"))
+    df = _read_hand_file(path, "breaks", schema.BREAK_COLUMNS)
+    return validate_table(df, "breaks", registry=registry, cities=cities, file=_rel(path))
 
 
 # --------------------------------------------------------------------------- writing
@@ -317,7 +374,7 @@ def derive_all(*, sources_root: Path | None = None, out_dir: Path = TIDY, steps:
     for name in selected:
         if name not in available:
             raise DataError("citycases/derive", f"unknown step '{name}'", fix=f"use one of {available}")
-    parts: dict[str, list[pd.DataFrame]] = {t: [] for t in schema.TABLES if t != "events"}
+    parts: dict[str, list[pd.DataFrame]] = {t: [] for t in schema.TABLES if t not in schema.HAND_TABLES}
     for name in selected:
         mod = load_step(name)
         result = mod.derive(ctx)
@@ -338,6 +395,8 @@ def derive_all(*, sources_root: Path | None = None, out_dir: Path = TIDY, steps:
         df = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=schema.columns(table))
         tables[table] = validate_table(df, table, registry=registry, cities=cities, file=f"data/tidy/{table}.csv")
     tables["events"] = load_events(registry, cities)
+    tables["periods"] = load_periods(registry, cities)
+    tables["breaks"] = load_breaks(registry, cities)
     # With a subset of steps, only cities fully derived by that subset can be checked for coverage.
     check_coverage(tables, [c for c in cities if set(c["derive"]) <= set(selected)])
     if write:
