@@ -82,9 +82,9 @@ def select(selector: dict, cities) -> list[tuple[str, pd.Series, pd.DataFrame]]:
     measure = selector.get("measure", metrics.RATE)
     series = selector.get("series")
     ids = [s for s in c.series_ids if s != c.primary_series] if series == "*" else [series or c.primary_series]
-    what = "rate per 100,000" if measure == metrics.RATE else "homicides"
     for s in ids:
         rows = c.series_rows(s)
+        what = "rate per 100,000" if measure == metrics.RATE else T.series_measure(c, s)
         out.append((f"{c.name}, {c.series_label(s)} ({what})", metrics.values(rows, measure), rows))
     return out
 
@@ -114,34 +114,46 @@ def check_change(c: dict, cities) -> Result:
     text = c.get("claim") or (f"{c['subject']} {'fell' if fall else 'rose'} by more than {thr:g}% between "
                               f"{start} and {end}.")
 
-    def test(v: pd.Series):
+    measure = c["data"].get("measure", metrics.RATE)
+
+    def test(v: pd.Series, rows: pd.DataFrame, meas: str):
+        """(meets the threshold, the change with its exact interval, the interval reaches past the threshold)."""
         if start not in v.index or end not in v.index:
-            return None, None
-        p = metrics.pct_change(v.loc[start], v.loc[end])
-        return (p <= -thr) if fall else (p >= thr), p
+            return None, None, False
+        ch = metrics.change_between(rows, start, end, meas) or {"pct": metrics.pct_change(v.loc[start], v.loc[end])}
+        p = ch["pct"]
+        ok = (p <= -thr) if fall else (p >= thr)
+        lo, hi = ch.get("low"), ch.get("high")
+        straddles = not (T.is_missing(lo) or T.is_missing(hi)) and (
+            (hi > -thr if fall else lo < thr) if ok else (lo <= -thr if fall else hi >= thr))
+        return ok, ch, straddles
 
     prim = select(c["data"], cities)
     notes, lines = [], []
     if not prim:
         return Result(c["id"], text, UNCHECKABLE, "No such series in the data.", c.get("chart"))
     label, v, rows = prim[0]
-    ok, p = test(v)
+    ok, ch, straddles = test(v, rows, measure)
     if ok is None:
         have = T.year_span(v.index.min(), v.index.max()) if len(v) else "no years"
         return Result(c["id"], text, UNCHECKABLE, f"{label}: needs {start} and {end}; the data cover {have}.",
                       c.get("chart"))
-    lines.append(f"{label}: {T.num(v.loc[start])} in {start}, {T.num(v.loc[end])} in {end} ({T.pct(p)})")
+    lines.append(f"{label}: {T.num(v.loc[start])} in {start}, {T.num(v.loc[end])} in {end} "
+                 f"({T.change_with_interval(ch)})")
+    if straddles:
+        notes.append(f"the 95% interval of the change reaches {'past' if not ok else 'inside'} the "
+                     f"{thr:g}% threshold, so chance alone could {'put it over' if not ok else 'bring it under'}")
     pre = _prelim(rows, [start, end])
     if pre:
         notes.append(f"{T.join_and(pre)} figures are preliminary")
     checks = []
     for sel in c.get("also", []):
-        for lab, v2, _ in select(sel, cities):
-            ok2, p2 = test(v2)
+        for lab, v2, rows2 in select(sel, cities):
+            ok2, ch2, _ = test(v2, rows2, sel.get("measure", metrics.RATE))
             if ok2 is None:
                 continue
             checks.append(ok2)
-            lines.append(f"{lab}: {T.pct(p2)}")
+            lines.append(f"{lab}: {T.change_with_interval(ch2)}")
             if ok2 != ok:
                 notes.append(f"the {lab} series {'does not agree' if ok else 'would meet the threshold'}")
     verdict = _combine(ok, checks, notes)

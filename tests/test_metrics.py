@@ -339,6 +339,16 @@ def test_change_claim_verdicts():
     assert claims.check(_claim(), [city3]).verdict == claims.UNCHECKABLE
 
 
+def test_change_claim_uses_the_interval_of_the_change():
+    # HAND-MADE: the same -85% from 20 to 3 homicides (chance could explain a much smaller fall) and from
+    # 10,000 to 1,500 (it could not).
+    small = claims.check(_claim(), [make_city(annual_rows=annual({2000: 20, 2005: 3}))])
+    assert small.verdict == claims.CAVEATS and "95% interval" in small.evidence
+    assert any("threshold" in n for n in small.notes)
+    large = claims.check(_claim(), [make_city(annual_rows=annual({2000: 10_000, 2005: 1_500}, pop=10_000_000))])
+    assert large.verdict == claims.HOLDS and not large.notes
+
+
 def test_change_claim_caveat_when_another_series_disagrees():
     a = pd.concat([annual({2000: 100, 2005: 10}), annual({2000: 100, 2005: 40}, series="other")], ignore_index=True)
     c = _claim(also=[{"city": "testville", "series": "*", "measure": "homicides"}])
