@@ -79,6 +79,7 @@ class City:
     definitions: pd.DataFrame       # indicator_definitions (all)
     breaks: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=schema.columns("breaks")))
     periods: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=schema.columns("periods")))
+    differences: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=schema.columns("differences")))
     sources: dict = field(default_factory=dict, repr=False)   # the source registry, by id
 
     # ---- registry shortcuts
@@ -187,6 +188,7 @@ class City:
             "events": self.events,
             "breaks": self.breaks,
             "periods": self.periods,
+            "differences": self.differences,
         }
 
     def breaks_of(self, series: str, kinds=None) -> pd.DataFrame:
@@ -212,6 +214,7 @@ def _city_from(entry: dict, index: int, t: dict[str, pd.DataFrame], registry: di
         definitions=t["indicator_definitions"].reset_index(drop=True),
         breaks=rows("breaks").sort_values("date").reset_index(drop=True),
         periods=rows("periods").sort_values("start").reset_index(drop=True),
+        differences=rows("differences").sort_values(["years", "series"]).reset_index(drop=True),
         sources=registry,
     )
 

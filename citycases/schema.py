@@ -182,14 +182,34 @@ TABLES: dict[str, dict] = {
             {"name": "citation_url", "type": "string", "required": False, "description": "URL of the cited page"},
         ],
     },
+    "differences": {
+        "title": "Why the book's figures differ from figures published elsewhere",
+        "description": "One row per city, years and series where a published figure for the same place and "
+                       "years differs from the book's; written by hand in data/differences.csv, each with the page "
+                       "that publishes the other figure.",
+        "primary_key": ["city", "years", "series", "compared_with"],
+        "fields": [
+            {"name": "city", "type": "string", "required": True, "description": "city slug"},
+            {"name": "years", "type": "string", "required": True, "description": "a year, or a range YYYY-YYYY",
+             "constraints": {"pattern": r"^\d{4}(-\d{4})?$"}},
+            {"name": "series", "type": "string", "required": True, "description": "the book's series id"},
+            {"name": "compared_with", "type": "string", "required": True,
+             "description": "who published the other figure and what it counts"},
+            {"name": "explanation", "type": "string", "required": True,
+             "description": "why the two differ (our words)"},
+            {"name": "citation", "type": "string", "required": True, "description": "the page publishing it"},
+            {"name": "citation_url", "type": "string", "required": True, "description": "its URL"},
+        ],
+    },
 }
 
 # Hand-written tables: data/events/<slug>.csv, data/breaks.csv, data/periods/<slug>.csv.
-HAND_TABLES = ["events", "breaks", "periods"]
+HAND_TABLES = ["events", "breaks", "periods", "differences"]
 
 EVENT_COLUMNS = [f["name"] for f in TABLES["events"]["fields"] if f["name"] != "city"]
 PERIOD_COLUMNS = [f["name"] for f in TABLES["periods"]["fields"] if f["name"] != "city"]
 BREAK_COLUMNS = [f["name"] for f in TABLES["breaks"]["fields"]]
+DIFFERENCE_COLUMNS = [f["name"] for f in TABLES["differences"]["fields"]]
 
 
 def columns(table: str) -> list[str]:

@@ -257,7 +257,14 @@ def at_a_glance(city) -> str:
     def ci(year):
         r = metrics.stored_rate_interval(rows, year) if m == "homicide_rate" else None
         return f" ({interval(*r)})" if r else ""
-    items.append(f"**Peak:** {_value(p['value'], m)}{ci(p['year'])} in {p['year']}.")
+    peak_note = ""
+    exceptional = city.breaks_of(city.primary_series, ["exceptional_event"]) if hasattr(city, "breaks_of") else None
+    if exceptional is not None and len(exceptional):
+        hit = exceptional[exceptional["date"].str[:4] == str(p["year"])]
+        if len(hit):
+            peak_note = (f" That year includes an exceptional event ({date_label(hit['date'].iloc[0])}): "
+                         f"{md(hit['description'].iloc[0])}")
+    items.append(f"**Peak:** {_value(p['value'], m)}{ci(p['year'])} in {p['year']}.{peak_note}")
     prelim = " (preliminary)" if last.get("status") == "preliminary" else ""
     items.append(f"**Latest year:** {_value(last['value'], m)}{ci(last['year'])} in {last['year']}{prelim}.")
     if last["year"] != p["year"]:
@@ -341,7 +348,71 @@ def sources_section(city) -> str:
         out += ["**Where the series differ.**", ""] + [f"- {n}" for n in notes]
     else:
         out.append(f"{name} has a single homicide series in these data, so there is no second count to check it against.")
-    return "\n".join(out)
+    out += ["", breaks_md(city), "", differences_md(city)]
+    return "\n".join(x for x in out if x is not None).rstrip() + "\n"
+
+
+def cited(city, row) -> str:
+    """The source of a hand-written row (event, period, break): its registry source and/or its cited page."""
+    sid = row.get("source_id")
+    parts = []
+    if not is_missing(sid) and city.source(sid) is not None:
+        parts.append(source_md(city, sid))
+    if not is_missing(row.get("citation_url")):
+        label = row["citation"] if not is_missing(row.get("citation")) else row["citation_url"]
+        parts.append(md_link(label, row["citation_url"]))
+    elif not is_missing(row.get("citation")):
+        parts.append(md(row["citation"]))
+    return "; ".join(parts) or md(sid or "")
+
+
+BREAK_KIND_LABELS = {"definition": "what is counted changes", "territory": "the territory changes",
+                     "population": "the population base changes", "exceptional_event": "an exceptional event"}
+
+
+def breaks_md(city) -> str | None:
+    """The breaks in the city's series, one line each (they are drawn on the charts as red dash-dot rules)."""
+    b = getattr(city, "breaks", None)
+    if b is None or b.empty:
+        return None
+    items = []
+    for _, r in b.iterrows():
+        what = ("every series" if r["series"] == "all" else
+                (city.series_label(r["series"]) if r["series"] in city.entry["series"]
+                 else city.definition(r["series"]).get("label", r["series"])))
+        items.append(f"- **{date_label(r['date'])}**, {md(what)}: {BREAK_KIND_LABELS.get(r['kind'], md(r['kind']))}. "
+                     f"{md(r['description'])} Source: {cited(city, r)}.")
+    return ("**Breaks in the series.** Where what is counted, the territory or the population base changes, the "
+            "charts mark the date with a red dash-dot rule, and no before/after estimate is fitted across it.\n\n"
+            + "\n".join(items))
+
+
+def differences_md(city) -> str | None:
+    """Why the book's figures differ from figures published elsewhere for the same place and years."""
+    d = getattr(city, "differences", None)
+    if d is None or d.empty:
+        return None
+    items = [f"- **{md(r['years'].replace('-', chr(0x2013)))}**, {md(city.series_label(r['series']))} against "
+             f"{md(r['compared_with'])}: {md(r['explanation'])} Published figure: {md_link(r['citation'], r['citation_url'])}."
+             for _, r in d.iterrows()]
+    return ("**Where the book's figures differ from published ones.** Figures quoted elsewhere for the same years "
+            "do not always match the book's; each difference we found, and why:\n\n" + "\n".join(items))
+
+
+def periods_md(city) -> str:
+    """'What was happening': the city's context periods in order, each with its dates and source."""
+    p = getattr(city, "periods", None)
+    name = md(city.name)
+    if p is None or p.empty:
+        return (f"No context periods (conflicts, truces, policy eras) are recorded for {name} yet; "
+                f"see the contributor guide to add them.")
+    items = []
+    for _, r in p.iterrows():
+        end = date_label(r["end"]) if not is_missing(r.get("end")) else "still going on at the end of the sources"
+        items.append(f"- **{md(r['label'])}** ({date_label(r['start'])} to {end}; {md(r['kind'])}). "
+                     f"{md(r['description'])} Source: {cited(city, r)}.")
+    return (f"The shaded bands on the chart above mark these periods. They give context: they do not, by "
+            f"themselves, explain a rise or a fall.\n\n" + "\n".join(items))
 
 
 def trend_notes(city) -> str:

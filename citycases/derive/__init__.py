@@ -17,6 +17,7 @@ import importlib
 import json
 import os
 import pkgutil
+import re
 import tempfile
 from dataclasses import dataclass
 from datetime import date
@@ -25,10 +26,11 @@ from pathlib import Path
 import pandas as pd
 
 from .. import schema
+from . import _params
 from ..cities import load_cities
 from ..errors import DataError
 from ..intervals import rate_interval
-from ..paths import BREAKS, DATA, EVENTS, PERIODS, TIDY, sources_dir
+from ..paths import BREAKS, DATA, DIFFERENCES, EVENTS, PERIODS, TIDY, sources_dir
 from ..sources import Source, load_registry, raw_path, resolve_source
 
 
@@ -105,7 +107,8 @@ def _coerce(df: pd.DataFrame, table: str, file: str) -> pd.DataFrame:
     return df
 
 
-def validate_table(df: pd.DataFrame, table: str, *, registry: dict, cities: list[dict], file: str) -> pd.DataFrame:
+def validate_table(df: pd.DataFrame, table: str, *, registry: dict, cities: list[dict], file: str,
+                   indicator_ids: dict[str, set] | None = None) -> pd.DataFrame:
     """Coerce types, then check required fields, constraints, keys and references. Returns sorted rows."""
     spec = schema.TABLES[table]
     df = _coerce(df, table, file)
@@ -207,11 +210,18 @@ def validate_table(df: pd.DataFrame, table: str, *, registry: dict, cities: list
             for i, sid in df[n].items():
                 if pd.notna(sid):
                     resolve_source(sid, registry, file=file, row=i + 2, field=n)
-    if table == "breaks":
+    if table in ("breaks", "differences"):
         for i, (city, series) in df[["city", "series"]].iterrows():
-            if series != "all" and series not in slugs[city]["series"]:
+            # a break may also concern one of the city's indicators (checked against them in derive_all)
+            if table == "breaks" and series != "all" and series not in slugs[city]["series"] and \
+                    re.fullmatch(r"[a-z0-9_]+", str(series)) and indicator_ids is None:
+                continue
+            known = slugs[city]["series"] if table == "differences" else \
+                list(slugs[city]["series"]) + sorted((indicator_ids or {}).get(city, set()))
+            if series != "all" and series not in known:
                 raise DataError(file, f"series '{series}' of city '{city}' is not described in data/cities.yml",
-                                row=i + 2, field="series", fix="name one of the city's series, or 'all'")
+                                row=i + 2, field="series", fix="name one of the city's series"
+                                + (", one of its indicators, or 'all'" if table == "breaks" else ""))
     if table == "homicides_annual":
         for i, (city, series) in df[["city", "series"]].iterrows():
             if series not in slugs[city]["series"]:
@@ -244,7 +254,7 @@ def _read_hand_file(path: Path, table: str, columns: list[str]) -> pd.DataFrame:
     if list(df.columns) != columns:
         raise DataError(rel, f"columns must be exactly {columns}; found {list(df.columns)}")
     for i, r in df.iterrows():
-        if not r["source_id"] and not r["citation_url"]:
+        if not r.get("source_id") and not r["citation_url"]:
             raise DataError(rel, f"{table[:-1]} has no source: give a source_id or a citation_url",
                             row=i + 2, field="source_id")
         if r["citation_url"] and not r["citation_url"].startswith(("http://", "https://")):
@@ -278,12 +288,23 @@ def load_periods(registry: dict, cities: list[dict], folder: Path = PERIODS) -> 
     return _load_per_city("periods", schema.PERIOD_COLUMNS, registry, cities, folder)
 
 
-def load_breaks(registry: dict, cities: list[dict], path: Path = BREAKS) -> pd.DataFrame:
-    """Hand-curated series breaks data/breaks.csv (all cities in one file), each row sourced."""
+def load_differences(registry: dict, cities: list[dict], path: Path = DIFFERENCES) -> pd.DataFrame:
+    """Hand-written explanations of differences with published figures, data/differences.csv."""
+    if not path.exists():
+        return pd.DataFrame(columns=schema.columns("differences"))
+    df = _read_hand_file(path, "differences", schema.DIFFERENCE_COLUMNS)
+    return validate_table(df, "differences", registry=registry, cities=cities, file=_rel(path))
+
+
+def load_breaks(registry: dict, cities: list[dict], path: Path = BREAKS,
+                indicators: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Hand-curated series breaks data/breaks.csv (all cities in one file), each row sourced. `series` names
+    a series of the city, 'all', or (given the indicators table) one of the city's indicators."""
     if not path.exists():
         return pd.DataFrame(columns=schema.columns("breaks"))
     df = _read_hand_file(path, "breaks", schema.BREAK_COLUMNS)
-    return validate_table(df, "breaks", registry=registry, cities=cities, file=_rel(path))
+    ids = None if indicators is None else indicators.groupby("city")["indicator"].agg(set).to_dict()
+    return validate_table(df, "breaks", registry=registry, cities=cities, file=_rel(path), indicator_ids=ids)
 
 
 # --------------------------------------------------------------------------- writing
@@ -370,6 +391,7 @@ def derive_all(*, sources_root: Path | None = None, out_dir: Path = TIDY, steps:
                 raise DataError("data/cities.yml", f"city '{c['slug']}' names derivation step '{step}', which "
                                                    f"does not exist", field="derive",
                                 fix=f"use one of {available} or add citycases/derive/{step}.py")
+    _params.check_all(cities, available, load_step)  # a misspelt key is named before any step runs
     selected = steps or available
     for name in selected:
         if name not in available:
@@ -396,7 +418,8 @@ def derive_all(*, sources_root: Path | None = None, out_dir: Path = TIDY, steps:
         tables[table] = validate_table(df, table, registry=registry, cities=cities, file=f"data/tidy/{table}.csv")
     tables["events"] = load_events(registry, cities)
     tables["periods"] = load_periods(registry, cities)
-    tables["breaks"] = load_breaks(registry, cities)
+    tables["breaks"] = load_breaks(registry, cities, indicators=tables["indicators"])
+    tables["differences"] = load_differences(registry, cities)
     # With a subset of steps, only cities fully derived by that subset can be checked for coverage.
     check_coverage(tables, [c for c in cities if set(c["derive"]) <= set(selected)])
     if write:

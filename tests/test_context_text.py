@@ -1,0 +1,60 @@
+"""Prose about context periods, series breaks and differences with published figures, on HAND-MADE TEST INPUTS
+(invented rows, never real data, never in the book)."""
+from __future__ import annotations
+
+import pandas as pd
+
+from citycases import text
+from test_metrics import annual, make_city
+
+HOSTILE = '<script>alert(1)</script>'
+
+
+def _period(label="Test war", end="2003", description="Hand-made test period."):
+    return pd.DataFrame({"city": ["testville"], "start": ["2001-06"], "end": [end], "label": [label],
+                         "kind": ["criminal war"], "description": [description], "source_id": [None],
+                         "citation": ["Test newspaper"], "citation_url": ["https://example.org/p"]})
+
+
+def _break(kind="exceptional_event", date="2001-04-07", series="main"):
+    return pd.DataFrame({"city": ["testville"], "date": [date], "series": [series], "kind": [kind],
+                         "description": ["Hand-made test attack counted in the figures."], "source_id": ["test_source"],
+                         "citation": [None], "citation_url": [None]})
+
+
+def test_periods_passage_lists_each_period_with_dates_and_source():
+    out = text.periods_md(make_city(periods=_period()))
+    assert "**Test war** (June 2001 to 2003; criminal war)" in out
+    assert "[Test newspaper](https://example.org/p)" in out
+    ongoing = text.periods_md(make_city(periods=_period(end=None)))
+    assert "still going on" in ongoing
+
+
+def test_no_periods_says_so():
+    assert "No context periods" in text.periods_md(make_city())
+
+
+def test_period_text_is_escaped():
+    out = text.periods_md(make_city(periods=_period(label=HOSTILE, description=HOSTILE)))
+    assert "<script>" not in out
+
+
+def test_peak_in_a_year_with_an_exceptional_event_says_so():
+    c = make_city(annual_rows=annual({2000: 10, 2001: 30, 2002: 12}), breaks=_break())
+    out = text.at_a_glance(c)
+    assert "exceptional event (7 April 2001)" in out and "Hand-made test attack" in out
+    # an exceptional event in another year leaves the peak alone
+    c2 = make_city(annual_rows=annual({2000: 10, 2001: 30, 2002: 12}), breaks=_break(date="2002-05"))
+    assert "exceptional event" not in text.at_a_glance(c2)
+
+
+def test_breaks_and_differences_appear_in_the_sources_section():
+    c = make_city(breaks=_break(kind="definition", date="2001"))
+    c.differences = pd.DataFrame({"city": ["testville"], "years": ["2000-2001"], "series": ["main"],
+                                  "compared_with": ["Test office, victims"], "explanation": ["Test reason."],
+                                  "citation": ["Test page"], "citation_url": ["https://example.org/d"]})
+    out = text.sources_section(c)
+    assert "**Breaks in the series.**" in out and "what is counted changes" in out
+    assert "**Where the book's figures differ from published ones.**" in out and "Test reason." in out
+    assert "2000\u20132001" in out
+    assert "Breaks in the series" not in text.sources_section(make_city())
