@@ -411,8 +411,8 @@ def periods_md(city) -> str:
         end = date_label(r["end"]) if not is_missing(r.get("end")) else "still going on at the end of the sources"
         items.append(f"- **{md(r['label'])}** ({date_label(r['start'])} to {end}; {md(r['kind'])}). "
                      f"{md(r['description'])} Source: {cited(city, r)}.")
-    return (f"The shaded bands on the chart above mark these periods. They give context: they do not, by "
-            f"themselves, explain a rise or a fall.\n\n" + "\n".join(items))
+    return ("The shaded bands on the chart above mark these periods. They give context: they do not, by "
+            "themselves, explain a rise or a fall.\n\n" + "\n".join(items))
 
 
 def trend_notes(city) -> str:
