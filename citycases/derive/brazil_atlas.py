@@ -17,6 +17,12 @@ from ..errors import DataError
 
 RATES = "atlas_violencia_municipal_homicide_rate"
 SOURCES = [RATES]
+# Keys of a city's `derive: brazil_atlas:` block (derive_all refuses any other; the scaffold writes the
+# required ones for a new city to fill in).
+PARAMETERS = {
+    "ibge_code": "7-digit IBGE municipality code, quoted: '3304557'",
+}
+REQUIRED_PARAMETERS = ["ibge_code"]
 RATES_FILE = "rio-de-janeiro/atlas_violencia/taxa-homicidios_3304557.csv"
 STEP = "brazil_atlas"
 INDICATOR = "atlas_sim_homicide_rate"

@@ -29,6 +29,14 @@ POLICE = "colombia_police_dijin_homicides"
 FINITERANK = "finiterank_homicidios_1990_2013"
 DANE_POP = "colombia_dane_population_projections"
 SOURCES = [POLICE, FINITERANK, DANE_POP]
+# Keys of a city's `derive: colombia_police:` block (derive_all refuses any other; the scaffold writes the
+# required ones for a new city to fill in).
+PARAMETERS = {
+    "dane_code": "5-digit DIVIPOLA (DANE) municipality code, quoted: '05001'",
+    "monthly_column": "optional: column of the monthly Police file holding this city",
+    "victim_records": "optional, true/false: firearm share from the victim-level Police file",
+}
+REQUIRED_PARAMETERS = ["dane_code"]
 # Series ids this step may write (derive_all enforces it; the scaffold pre-fills them for a new city).
 SERIES_IDS = ['police', 'police_finiterank', 'medicina_legal_finiterank']
 

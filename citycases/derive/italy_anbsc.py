@@ -19,6 +19,13 @@ from ..errors import DataError
 
 SOURCE = "anbsc_beni_confiscati"
 SOURCES = [SOURCE]
+# Keys of a city's `derive: italy_anbsc:` block (derive_all refuses any other; the scaffold writes the
+# required ones for a new city to fill in).
+PARAMETERS = {
+    "province_code": "ISTAT province code, 3 digits, quoted: '015'",
+    "comune_code": "optional: ISTAT comune code, 6 digits, quoted: '015146'",
+}
+REQUIRED_PARAMETERS = ["province_code"]
 FILES = {
     "properties": "milan/anbsc_beni_confiscati/Immobili_in_gestione.csv",
     "companies": "milan/anbsc_beni_confiscati/Aziende_in_gestione.csv",

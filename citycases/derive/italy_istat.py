@@ -28,6 +28,15 @@ CRIMES_SOURCE = "istat_delitti_denunciati"
 POP_SOURCE = "istat_popolazione"
 EUROSTAT_SOURCE = "eurostat_crim_gen_reg_italy"
 SOURCES = [CRIMES_SOURCE, POP_SOURCE, EUROSTAT_SOURCE]
+# Keys of a city's `derive: italy_istat:` block (derive_all refuses any other; the scaffold writes the
+# required ones for a new city to fill in).
+PARAMETERS = {
+    "ref_area": "ISTAT REF_AREA code of the province: ITC45",
+    "nuts3": "Eurostat NUTS 3 code of the same province: ITC4C",
+    "split": "optional: {ref_area, nuts3, separate_from} of a province carved out of this one",
+    "region": "optional: {ref_area, nuts2} of the region, for a regional series",
+}
+REQUIRED_PARAMETERS = ["ref_area", "nuts3"]
 # Series ids this step may write (derive_all enforces it; the scaffold pre-fills them for a new city).
 SERIES_IDS = ['istat_province', 'istat_province_old_borders', 'istat_region']
 

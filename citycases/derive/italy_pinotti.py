@@ -21,6 +21,14 @@ from ..errors import DataError
 
 SOURCE = "pinotti2015"
 SOURCES = [SOURCE]
+# Keys of a city's `derive: italy_pinotti:` block (derive_all refuses any other; the scaffold writes the
+# required ones for a new city to fill in).
+PARAMETERS = {
+    "region": "region code in the file: LOM",
+    "exclude_years": "optional: {year: reason} for years that are not usable",
+    "break_year": "optional: murders before this year go to a separate series",
+}
+REQUIRED_PARAMETERS = ["region"]
 # Series ids this step may write (derive_all enforces it; the scaffold pre-fills them for a new city).
 SERIES_IDS = ['pinotti_region', 'pinotti_region_pre_break']
 FILE = "milan/pinotti2015/Pinotti2015_dataset.csv"

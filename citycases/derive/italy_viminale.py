@@ -28,6 +28,14 @@ from ..errors import DataError
 SOURCE = "viminale_ucs_delitti"
 COMUNE_POP_SOURCE = "istat_popolazione_comune_transcribed"
 SOURCES = [SOURCE, COMUNE_POP_SOURCE]
+# Keys of a city's `derive: italy_viminale:` block (derive_all refuses any other; the scaffold writes the
+# required ones for a new city to fill in).
+PARAMETERS = {
+    "province": "province name as written in the workbooks: Milano",
+    "comune": "optional: capoluogo name in the CAP PROVINCIA sheets",
+    "comune_population_file": "optional: raw file with the population of the comune by year",
+}
+REQUIRED_PARAMETERS = ["province"]
 # Series ids this step may write (derive_all enforces it; the scaffold pre-fills them for a new city).
 SERIES_IDS = ['viminale_comune']
 

@@ -26,6 +26,12 @@ CLEANED = "medellin_medata_homicidio_cleaned"
 EXTRACT = "medellin_medata_homicidio_2010_2019"
 COMUNAS = "medellin_catastro_comunas"
 SOURCES = [CLEANED, EXTRACT, COMUNAS, DANE_POP]
+# Keys of a city's `derive: medata_medellin:` block (derive_all refuses any other; the scaffold writes the
+# required ones for a new city to fill in).
+PARAMETERS = {
+    "dane_code": "DANE code of the population denominator, quoted: '05001'",
+}
+REQUIRED_PARAMETERS = ["dane_code"]
 # Series ids this step may write (derive_all enforces it; the scaffold pre-fills them for a new city).
 SERIES_IDS = ['medata_cleaned', 'medata_2010_2019']
 

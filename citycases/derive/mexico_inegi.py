@@ -21,6 +21,12 @@ from ..errors import DataError
 
 SOURCES = ["inegi_mortality_microdata", "inegi_mortality_cube", "conapo_municipal_population_2023",
            "conapo_state_population_2023"]
+# Keys of a city's `derive: mexico_inegi:` block (derive_all refuses any other; the scaffold writes the
+# required ones for a new city to fill in).
+PARAMETERS = {
+    "inegi_code": "INEGI state + municipality code, 5 digits, quoted: '08037'",
+}
+REQUIRED_PARAMETERS = ["inegi_code"]
 # Series ids this step may write (derive_all enforces it; the scaffold pre-fills them for a new city).
 SERIES_IDS = ['inegi', 'inegi_cube']
 

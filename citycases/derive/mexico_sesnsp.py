@@ -19,6 +19,15 @@ from .mexico_inegi import (CONAPO_MUN, CONAPO_MUN_FILE, SPANISH_MONTHS, full_yea
                            municipal_population, norm_code, read_conapo_municipal)
 
 SOURCES = ["sesnsp_municipal_incidence", "sesnsp_state_victims", "conapo_municipal_population_2023"]
+# Keys of a city's `derive: mexico_sesnsp:` block (derive_all refuses any other; the scaffold writes the
+# required ones for a new city to fill in).
+PARAMETERS = {
+    "inegi_code": "INEGI state + municipality code, 5 digits, quoted: '08037'",
+    "crimenmexico_name": "the municipality as crimenmexico names it: JUÁREZ, CHIH",
+    "sesnsp_entidad": "optional: state name in the SESNSP file (default: the CONAPO name)",
+    "sesnsp_municipio": "optional: municipality name in the SESNSP file (default: the CONAPO name)",
+}
+REQUIRED_PARAMETERS = ["inegi_code", "crimenmexico_name"]
 # Series ids this step may write (derive_all enforces it; the scaffold pre-fills them for a new city).
 SERIES_IDS = ['sesnsp']
 

@@ -43,6 +43,12 @@ IBGE_EST = "ibge_population_estimates"
 WEAPONS = "isp_rj_weapons_seized"
 LOOKUP = "isp_rj_cisp_lookup"
 SOURCES = [MUNI, CISP_2017, CISP_2025, HIST, POP, IBGE_EST, WEAPONS, LOOKUP]
+# Keys of a city's `derive: rio_isp:` block (derive_all refuses any other; the scaffold writes the
+# required ones for a new city to fill in).
+PARAMETERS = {
+    "ibge_code": "7-digit IBGE municipality code, quoted: '3304557'",
+}
+REQUIRED_PARAMETERS = ["ibge_code"]
 # Series ids this step may write (derive_all enforces it; the scaffold pre-fills them for a new city).
 SERIES_IDS = ['isp', 'isp_lethal_violence']
 

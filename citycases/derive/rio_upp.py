@@ -23,6 +23,13 @@ from .rio_isp import COMPONENTS, read_isp_csv
 DATES = "isp_rj_upp_dates"
 MONTHLY = "isp_rj_upp_monthly"
 SOURCES = [DATES, MONTHLY]
+# Keys of a city's `derive: rio_upp:` block (derive_all refuses any other; the scaffold writes the
+# required ones for a new city to fill in).
+PARAMETERS = {
+    "exclude_cod_upp": "optional: list of cod_upp to leave out",
+    "include_cod_upp": "optional: list of cod_upp to keep",
+}
+REQUIRED_PARAMETERS = []
 
 DATES_FILE = "rio-de-janeiro/governance/UppDatasDeOcupacaoeInstalacao.xlsx"
 DATES_SHEET = "upp_datas"

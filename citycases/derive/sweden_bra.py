@@ -20,6 +20,12 @@ from ._sweden import (COUNTY_KOMMUNER, COUNTY_NAMES, annual_values, check_county
                       read_transcribed_population, read_transcribed_series, region_label)
 
 SOURCES = ["bra_lethal_violence", "scb_population"]
+# Keys of a city's `derive: sweden_bra:` block (derive_all refuses any other; the scaffold writes the
+# required ones for a new city to fill in).
+PARAMETERS = {
+    "police_region": "police region as Brå names it: Stockholm",
+}
+REQUIRED_PARAMETERS = ["police_region"]
 # Series ids this step may write (derive_all enforces it; the scaffold pre-fills them for a new city).
 SERIES_IDS = ['bra_polisregion']
 

@@ -11,6 +11,12 @@ from ..checks import csv_row, expect_columns, expect_unique
 from ..errors import DataError
 
 SOURCES = ["eurostat_crim_gen_reg_se"]
+# Keys of a city's `derive: sweden_eurostat:` block (derive_all refuses any other; the scaffold writes the
+# required ones for a new city to fill in).
+PARAMETERS = {
+    "nuts": "NUTS 3 code: SE110",
+}
+REQUIRED_PARAMETERS = ["nuts"]
 
 SOURCE = "eurostat_crim_gen_reg_se"
 FILE = "stockholm/eurostat_crim_gen_reg/estat_crim_gen_reg_SE_SE1_SE11_SE110.csv"

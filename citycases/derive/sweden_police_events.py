@@ -19,6 +19,13 @@ from ..errors import DataError
 from ._sweden import COUNTY_KOMMUNER, COUNTY_NAMES
 
 SOURCES = ["polisen_events"]
+# Keys of a city's `derive: sweden_police_events:` block (derive_all refuses any other; the scaffold writes the
+# required ones for a new city to fill in).
+PARAMETERS = {
+    "county": "two-digit county code, quoted: '01'",
+    "kommun": "kommun name as the Police write it: Stockholm",
+}
+REQUIRED_PARAMETERS = ["county", "kommun"]
 # Series ids this step may write (derive_all enforces it; the scaffold pre-fills them for a new city).
 SERIES_IDS = ['polisen_notices_mord_drap_lan', 'polisen_notices_mord_drap_kommun']
 

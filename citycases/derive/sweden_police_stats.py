@@ -14,6 +14,12 @@ from ..errors import DataError
 from ._sweden import annual_values, police_region, read_transcribed_series, region_label
 
 SOURCES = ["polisen_shootings_explosions"]
+# Keys of a city's `derive: sweden_police_stats:` block (derive_all refuses any other; the scaffold writes the
+# required ones for a new city to fill in).
+PARAMETERS = {
+    "police_region": "police region: Stockholm",
+}
+REQUIRED_PARAMETERS = ["police_region"]
 
 SOURCE = "polisen_shootings_explosions"
 TRANSCRIBED = "stockholm/region_stockholm_series_transcribed.csv"
