@@ -101,15 +101,17 @@ def _sources_of(*frames) -> list:
 
 
 def source_markdown(source_ids, registry: dict) -> str:
-    """'Producer: Title' linked to the registry's url_main, for each source id (escaped)."""
-    parts = []
+    """One short line: the producers, then the numbered references, 'Policía Nacional; DANE [3][4]' (escaped;
+    the full entries are in the page's references)."""
+    producers, refs = [], []
     for sid in source_ids:
         s = registry.get(sid)
         if s is None:
-            parts.append(T.md(sid))
+            producers.append(T.md(sid))
         else:
-            parts.append(T.md_link(f"{s.producer}: {s.title}", s.url_main))
-    return "; ".join(parts)
+            producers.append(T.md(s.producer))
+            refs.append(T.cite_source(s))
+    return "; ".join(dict.fromkeys(producers)) + (" " + "".join(dict.fromkeys(refs)) if refs else "")
 
 
 def caption_markdown(chart, registry: dict) -> str:

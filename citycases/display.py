@@ -27,6 +27,11 @@ CHART_CLASS = "citycases-chart"
 # Order matters: vega-lite needs vega, vega-embed needs both.
 VENDOR_SCRIPTS = ("vega.min.js", "vega-lite.min.js", "vega-embed.min.js")
 VENDOR_DIR = "vega"  # under book/_static
+# The explorer page (book/explorer.md) marks its root element with this id; it gets the chart scripts (its chart
+# container is a citycases-chart) plus its data and code, in this order, after them.
+EXPLORER_MARKER = 'id="citycases-explorer"'
+EXPLORER_SCRIPTS = ("data/explorer-data.js", "explorer.js")
+EXPLORER_CSS = "explorer.css"
 EMBED_OPTIONS = {"mode": "vega-lite", "renderer": "svg",
                  "actions": {"export": True, "source": False, "compiled": False, "editor": False}}
 
@@ -96,6 +101,9 @@ def setup_notebook() -> None:
     pd.set_option("display.max_columns", 30)
     pd.set_option("display.width", 120)
     pd.set_option("display.precision", 2)
+    # each notebook is one page with its own numbered references
+    from . import text
+    text.reset_references()
 
 
 # --------------------------------------------------------------------------- site side (Sphinx extension)
@@ -117,6 +125,10 @@ def _add_chart_scripts(app, pagename, templatename, context, doctree) -> None:
         for i, name in enumerate(VENDOR_SCRIPTS):
             # Synchronous (no defer/async): the inline chart calls in the body run after these loaded.
             app.add_js_file(f"{VENDOR_DIR}/{name}", priority=900 + i)
+    if EXPLORER_MARKER in body:
+        for i, name in enumerate(EXPLORER_SCRIPTS):
+            app.add_js_file(name, priority=910 + i)
+        app.add_css_file(EXPLORER_CSS)
 
 
 # Accessibility fixes of theme markup (axe-core "serious": a control's accessible name must contain its visible

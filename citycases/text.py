@@ -225,11 +225,75 @@ def table_html(df: pd.DataFrame, *, summary: str | None = None, index: bool = Tr
     return body
 
 
+# --------------------------------------------------------------------------- numbered references
+class References:
+    """A page's numbered references, in order of first citation: sources of the registry and cited pages.
+    Citing returns a short link "[n]" to the page's bibliography (`references_html`), whose items carry the
+    ids ref-1, ref-2, ..."""
+
+    def __init__(self):
+        self.keys: dict[str, int] = {}
+        self.entries: list[str] = []          # HTML of each entry, escaped
+
+    def number(self, key: str, entry_html: str) -> int:
+        if key not in self.keys:
+            self.entries.append(entry_html)
+            self.keys[key] = len(self.entries)
+        return self.keys[key]
+
+
+_REFS = References()
+
+
+def reset_references() -> None:
+    """Start a new page's numbering (setup_notebook calls it; each notebook is one page)."""
+    global _REFS
+    _REFS = References()
+
+
+def ref_link(n: int) -> str:
+    return f'<a class="citation" href="#ref-{n}" title="Reference {n}">[{n}]</a>'
+
+
+def _source_entry(s) -> str:
+    link = html_link(s.url_main, s.url_main) if safe_url(s.url_main) else ""
+    return (f"{html(s.producer)}: <em>{html(s.title)}</em>. {html(s.citation)} {link} "
+            f"(data gathered {html(s.date_accessed)}).")
+
+
+def cite_source(source) -> str:
+    """'[n]' for a registry source (a Source)."""
+    return ref_link(_REFS.number(f"source:{source.id}", _source_entry(source)))
+
+
+def cite_page(citation, url) -> str:
+    """'[n]' for a cited page (publisher: title (date), URL)."""
+    label = citation if not is_missing(citation) else url
+    ok = safe_url(url)
+    entry = f"{html(label)}." + (f" {html_link(url, url)}" if ok else "")
+    return ref_link(_REFS.number(f"page:{url or ''}:{label}", entry))
+
+
+def short_publisher(citation) -> str:
+    """The publisher part of 'Publisher: Title (date)'."""
+    c = " ".join(str(citation).split())
+    return c.split(":")[0].strip() if ":" in c else c
+
+
+def references_html() -> str:
+    """The page's bibliography: every reference cited so far, numbered, with its anchor."""
+    if not _REFS.entries:
+        return "<p>This page cites no source.</p>"
+    items = "\n".join(f'<li id="ref-{i}">{e}</li>' for i, e in enumerate(_REFS.entries, start=1))
+    return f'<ol class="references">\n{items}\n</ol>'
+
+
 def source_md(city, source_id) -> str:
+    """'Producer [n]': a registry source, short in the text, in full in the page's references."""
     s = city.source(source_id)
     if s is None:
         return md(source_id) if not is_missing(source_id) else ""
-    return md_link(f"{s.producer}: {s.title}", s.url_main)
+    return f"{md(s.producer)} {cite_source(s)}"
 
 
 def _unit_phrase(measure: str) -> str:
@@ -353,14 +417,15 @@ def sources_section(city) -> str:
 
 
 def cited(city, row) -> str:
-    """The source of a hand-written row (event, period, break): its registry source and/or its cited page."""
+    """The source of a hand-written row (event, period, break): its registry source and/or its cited page,
+    short ('Publisher [n]') with the full reference at the end of the page."""
     sid = row.get("source_id")
     parts = []
     if not is_missing(sid) and city.source(sid) is not None:
         parts.append(source_md(city, sid))
     if not is_missing(row.get("citation_url")):
         label = row["citation"] if not is_missing(row.get("citation")) else row["citation_url"]
-        parts.append(md_link(label, row["citation_url"]))
+        parts.append(f"{md(short_publisher(label))} {cite_page(label, row['citation_url'])}")
     elif not is_missing(row.get("citation")):
         parts.append(md(row["citation"]))
     return "; ".join(parts) or md(sid or "")
@@ -393,7 +458,7 @@ def differences_md(city) -> str | None:
     if d is None or d.empty:
         return None
     items = [f"- **{md(r['years'].replace('-', chr(0x2013)))}**, {md(city.series_label(r['series']))} against "
-             f"{md(r['compared_with'])}: {md(r['explanation'])} Published figure: {md_link(r['citation'], r['citation_url'])}."
+             f"{md(r['compared_with'])}: {md(r['explanation'])} Published figure: {cited(city, r)}."
              for _, r in d.iterrows()]
     return ("**Where the book's figures differ from published ones.** Figures quoted elsewhere for the same years "
             "do not always match the book's; each difference we found, and why:\n\n" + "\n".join(items))
@@ -496,18 +561,8 @@ def events_md(city) -> str:
     ev = city.events
     if ev.empty:
         return f"There are no dated events for {md(city.name)} in these data."
-    items = []
-    for _, e in ev.iterrows():
-        if not is_missing(e.get("source_id")) and city.source(e["source_id"]) is not None:
-            src = source_md(city, e["source_id"])
-            if not is_missing(e.get("citation")):
-                src += f", citing {md_link(e['citation'], e.get('citation_url'))}" if safe_url(e.get("citation_url")) \
-                    else f", citing {md(e['citation'])}"
-        elif not is_missing(e.get("citation_url")):
-            src = md_link(e["citation"] if not is_missing(e.get("citation")) else e["citation_url"], e["citation_url"])
-        else:
-            src = md(e.get("citation") or e.get("source_id") or "")
-        items.append(f"**{date_label(e['date'])}** ({md(e['category'])}): {md(e['title'])}. Source: {src}.")
+    items = [f"**{date_label(e['date'])}** ({md(e['category'])}): {md(e['title'])}. Source: {cited(city, e)}."
+             for _, e in ev.iterrows()]
     return "\n".join(f"- {i}" for i in items)
 
 
@@ -672,7 +727,7 @@ def caveats_md(city) -> str:
         if s is None:
             continue
         for c in s.extra.get("caveats", []) or []:
-            items.append(f"{md(c)} ({md_link(s.producer + ': ' + s.title, s.url_main)})")
+            items.append(f"{md(c)} ({md(s.producer)} {cite_source(s)})")
     return "\n".join(f"- {i}" for i in items)
 
 

@@ -23,9 +23,11 @@ def _break(kind="exceptional_event", date="2001-04-07", series="main"):
 
 
 def test_periods_passage_lists_each_period_with_dates_and_source():
+    text.reset_references()
     out = text.periods_md(make_city(periods=_period()))
     assert "**Test war** (June 2001 to 2003; criminal war)" in out
-    assert "[Test newspaper](https://example.org/p)" in out
+    assert 'Test newspaper <a class="citation" href="#ref-1"' in out
+    assert '<li id="ref-1">Test newspaper. <a href="https://example.org/p">' in text.references_html()
     ongoing = text.periods_md(make_city(periods=_period(end=None)))
     assert "still going on" in ongoing
 
@@ -58,3 +60,18 @@ def test_breaks_and_differences_appear_in_the_sources_section():
     assert "**Where the book's figures differ from published ones.**" in out and "Test reason." in out
     assert "2000\u20132001" in out
     assert "Breaks in the series" not in text.sources_section(make_city())
+
+
+def test_references_are_numbered_by_first_citation_and_escaped():
+    from test_metrics import TEST_SOURCE
+    text.reset_references()
+    a = text.cite_page("Paper A: title", "https://example.org/a")
+    b = text.cite_source(TEST_SOURCE)
+    again = text.cite_page("Paper A: title", "https://example.org/a")
+    hostile = text.cite_page(HOSTILE, "javascript:alert(1)")
+    assert "[1]" in a and "[2]" in b and again == a and "[3]" in hostile
+    refs = text.references_html()
+    assert refs.count("<li id=") == 3 and "<script>" not in refs and "javascript:" not in refs
+    assert "Test producer" in refs and "Hand-made test data" in refs
+    text.reset_references()
+    assert "cites no source" in text.references_html()
