@@ -33,7 +33,10 @@ CITY_SCHEMA = {
                 "type": "object",
                 "additionalProperties": False,
                 "required": ["label", "definition"],
-                "properties": {"label": {"type": "string"}, "definition": {"type": "string", "minLength": 10}},
+                # measure: what one unit of the series counts, in words used in chart and text ("police
+                # notices of murder or manslaughter"); default "homicides" (SERIES_MEASURE_DEFAULT).
+                "properties": {"label": {"type": "string"}, "definition": {"type": "string", "minLength": 10},
+                               "measure": {"type": "string", "minLength": 3}},
             },
         },
         # The series set beside other cities and the country, and how it differs from the UNODC/ICCS
@@ -78,6 +81,15 @@ def _first_todo(value, where: str = "") -> str | None:
         if found:
             return found
     return None
+
+
+SERIES_MEASURE_DEFAULT = "homicides"
+
+
+def series_measure(city: dict, series: str) -> str:
+    """What one unit of a series counts, lower case and plural ("homicides" unless the registry says)."""
+    s = city.get("series", {}).get(series) or {}
+    return s.get("measure") or SERIES_MEASURE_DEFAULT
 
 
 def validate_cities(raw, path: Path) -> list[dict]:
