@@ -109,7 +109,7 @@ def source_markdown(source_ids, registry: dict) -> str:
         if s is None:
             producers.append(T.md(sid))
         else:
-            producers.append(T.md(s.producer))
+            producers.append(T.md(s.short))
             refs.append(T.cite_source(s))
     return "; ".join(dict.fromkeys(producers)) + (" " + "".join(dict.fromkeys(refs)) if refs else "")
 
@@ -234,7 +234,10 @@ def periods_frame(city, *, lo: float | None = None, hi: float | None = None, shi
     df = pd.DataFrame(rows).sort_values(["t0", "t1"], kind="mergesort").reset_index(drop=True)
     lanes_end: list[float] = []
     lane = []
-    for t0, t1 in zip(df["t0"], df["t1"]):
+    # a label takes about 5 px a character (9 px font) on a WIDTH-px chart: it may run past its band
+    span = ((hi if hi is not None else df["t1"].max()) - (lo if lo is not None else df["t0"].min())) or 1.0
+    label_end = df["t0"] + (df["label"].str.len().clip(upper=22) * 5 + 8) / WIDTH * span
+    for t0, t1 in zip(df["t0"], np.maximum(df["t1"], label_end)):
         k = next((i for i, e in enumerate(lanes_end) if e <= t0), len(lanes_end))
         if k == len(lanes_end):
             lanes_end.append(t1)
@@ -246,18 +249,20 @@ def periods_frame(city, *, lo: float | None = None, hi: float | None = None, shi
     return df[cols]
 
 
-def _period_layers(periods: pd.DataFrame, height: int):
-    """Light bands behind a chart, one per period, with the period's short label at the top."""
+def _period_layers(periods: pd.DataFrame, height: int, lo: float, hi: float):
+    """Light bands behind a chart, one per period, with the period's short label at the top. [lo, hi] is the
+    chart's x domain (a rect's scale would otherwise start at zero)."""
+    xs = alt.Scale(domain=[lo, hi], nice=False, zero=False)
     tips = [alt.Tooltip("label:N", title="Period"), alt.Tooltip("dates:N", title="When"),
             alt.Tooltip("kind:N", title="Kind"), alt.Tooltip("description:N", title="What happened"),
             alt.Tooltip("source:N", title="Source")]
     band = alt.Chart(periods).mark_rect(opacity=0.16).encode(
-        x=alt.X("t0:Q"), x2="t1:Q", color=alt.Color("fill:N", scale=None, legend=None), tooltip=tips)
+        x=alt.X("t0:Q", scale=xs), x2="t1:Q", color=alt.Color("fill:N", scale=None, legend=None), tooltip=tips)
     layers = [band]
     for lane in sorted(set(periods["lane"])):
         layers.append(alt.Chart(periods[periods["lane"] == lane]).mark_text(
             align="left", baseline="top", dx=3, fontSize=9, color="#333333", clip=True, limit=110).encode(
-            x=alt.X("t0:Q"), y=alt.value(4 + 12 * int(lane)), text="label:N", tooltip=tips))
+            x=alt.X("t0:Q", scale=xs), y=alt.value(4 + 12 * int(lane)), text="label:N", tooltip=tips))
     return layers
 
 
@@ -419,7 +424,7 @@ def homicide_trend_chart(city, *, with_events: bool = True):
     layers = []
     periods = periods_frame(city, lo=x_lo, hi=x_hi, shift=-0.5) if with_events else periods_frame(city).iloc[0:0]
     if len(periods):
-        layers += _period_layers(periods, HEIGHT)
+        layers += _period_layers(periods, HEIGHT, x_lo, x_hi)
     # Where counts are small, chance alone moves a rate from year to year: draw its exact 95% interval.
     small = d[(d["kind"] == "city") & d["homicides"].notna() & (d["homicides"] < SMALL_COUNT) & d["ci_low"].notna()]
     if len(small):
@@ -427,14 +432,14 @@ def homicide_trend_chart(city, *, with_events: bool = True):
         lo_calc = calc.replace("datum.rate", "datum.ci_low")
         hi_calc = calc.replace("datum.rate", "datum.ci_high")
         band = alt.Chart(sb).transform_calculate(y_plot=lo_calc, y_hi=hi_calc).mark_area(opacity=0.18).encode(
-            x="t:Q", y=y, y2="y_hi:Q", color=alt.Color("series:N", scale=alt.Scale(domain=labels, range=colours),
+            x=enc["x"], y=y, y2="y_hi:Q", color=alt.Color("series:N", scale=alt.Scale(domain=labels, range=colours),
                                                        legend=None),
             detail=_SEGMENT, opacity=alt.condition(sel, alt.value(0.18), alt.value(0.03)),
             tooltip=[alt.Tooltip("series:N", title="Series"), alt.Tooltip("year:O", title="Year"),
                      alt.Tooltip("ci_low:Q", title="95% interval from", format=",.1f"),
                      alt.Tooltip("ci_high:Q", title="to", format=",.1f")])
         ticks = alt.Chart(sb).transform_calculate(y_plot=lo_calc, y_hi=hi_calc).mark_rule(strokeWidth=1).encode(
-            x="t:Q", y=y, y2="y_hi:Q", color=alt.Color("series:N", scale=alt.Scale(domain=labels, range=colours),
+            x=enc["x"], y=y, y2="y_hi:Q", color=alt.Color("series:N", scale=alt.Scale(domain=labels, range=colours),
                                                        legend=None),
             opacity=alt.condition(sel, alt.value(0.5), alt.value(0.05)))
         layers += [band, ticks]
@@ -465,6 +470,75 @@ def homicide_trend_chart(city, *, with_events: bool = True):
            + ". Click a legend entry to isolate a series; switch the vertical scale between linear and log.")
     srcs = _sources_of(city.annual[city.annual["homicide_rate"].notna()], city.national_rate)
     return _finish(chart, desc, cap, srcs, title=f"{city.name}: homicides per 100,000 inhabitants")
+
+
+def headline_chart(city):
+    """The chapter's opening picture: the main series (rate where it has one, else counts) with its 95%
+    interval where counts are small, the national rate in grey, and the context periods as light bands."""
+    rows = city.primary
+    m = metrics.best_measure(rows)
+    field = "homicide_rate" if m == metrics.RATE else "homicides"
+    r = rows.dropna(subset=[field])
+    if r.empty:
+        return None
+    main = city.series_label(city.primary_series)
+    d = pd.DataFrame({"series": main, "year": r["year"].astype(int), "value": r[field].astype(float).round(2),
+                      "homicides": r["homicides"].astype("Int64"),
+                      "ci_low": _column(r, "rate_ci_low") if m == metrics.RATE else np.nan,
+                      "ci_high": _column(r, "rate_ci_high") if m == metrics.RATE else np.nan})
+    labels = [main]
+    colours = [city_colour(city)]
+    nat = city.national_rate if m == metrics.RATE else city.national_rate.iloc[0:0]
+    if len(nat):
+        lab = f"{city.country_name}, national rate"
+        d = pd.concat([d, pd.DataFrame({"series": lab, "year": nat["year"].astype(int),
+                                        "value": nat["value"].astype(float).round(2),
+                                        "homicides": pd.array([pd.NA] * len(nat), dtype="Int64"),
+                                        "ci_low": np.nan, "ci_high": np.nan})], ignore_index=True)
+        labels.append(lab)
+        colours.append(NATIONAL_COLOUR)
+    lo, hi = float(r["year"].min()) - 0.5, float(r["year"].max()) + 0.5
+    d = with_segments(d[(d["year"] >= lo) & (d["year"] <= hi)], "series")
+    ytitle = "Homicides per 100,000 inhabitants" if m == metrics.RATE else "Homicides per year"
+    x = alt.X("year:Q", axis=_year_axis(None), scale=alt.Scale(domain=[lo, hi], nice=False))
+    colour = alt.Color("series:N", title=None, scale=alt.Scale(domain=labels, range=colours),
+                       legend=alt.Legend(orient="top", symbolType="stroke", labelLimit=LEGEND_LIMIT))
+    dash = alt.StrokeDash("series:N", title=None, scale=alt.Scale(domain=labels, range=[[1, 0], [2, 2]][:len(labels)]))
+    tips = [alt.Tooltip("series:N", title="Series"), alt.Tooltip("year:O", title="Year"),
+            alt.Tooltip("value:Q", title=ytitle, format=",.1f"),
+            alt.Tooltip("ci_low:Q", title="95% interval from", format=",.1f"),
+            alt.Tooltip("ci_high:Q", title="to", format=",.1f"),
+            alt.Tooltip("homicides:Q", title="Homicides", format=",")]
+    layers = []
+    periods = periods_frame(city, lo=lo, hi=hi, shift=-0.5)
+    if len(periods):
+        layers += _period_layers(periods, 260, lo, hi)
+    small = d[(d["series"] == main) & d["homicides"].notna() & (d["homicides"] < SMALL_COUNT) & d["ci_low"].notna()]
+    if len(small):
+        layers.append(alt.Chart(small[["year", "ci_low", "ci_high", "segment"]]).mark_area(
+            color=city_colour(city), opacity=0.18).encode(x=x, y="ci_low:Q", y2="ci_high:Q", detail=_SEGMENT))
+    layers.append(alt.Chart(d).mark_line(strokeWidth=2.5).encode(
+        x=x, y=alt.Y("value:Q", title=ytitle, scale=alt.Scale(zero=True)), color=colour, strokeDash=dash,
+        detail=_SEGMENT))
+    layers.append(alt.Chart(d).mark_point(size=18, filled=True).encode(
+        x=x, y="value:Q", color=colour, tooltip=tips,
+        shape=alt.Shape("series:N", title=None, scale=alt.Scale(domain=labels, range=SHAPES[:len(labels)]),
+                        legend=None)))
+    chart = alt.layer(*layers).properties(width=WIDTH, height=260)
+    h = metrics.headline(city)
+    unit = "per 100,000 inhabitants" if m == metrics.RATE else "homicides a year"
+    desc = (f"Line chart of {main} in {city.name}, {T.year_span(int(r['year'].min()), int(r['year'].max()))}, "
+            f"{unit}" + (f", with {city.country_name}'s national rate as a dotted grey line" if len(nat) else "")
+            + f". Peak: {T.sig(h['peak']['value'])} in {h['peak']['year']}; latest: {T.sig(h['latest']['value'])} "
+            f"in {h['latest']['year']}.")
+    if len(small):
+        desc += f" A shaded band shows the 95% interval where a year had fewer than {SMALL_COUNT} homicides."
+    desc += _context_description(periods, pd.DataFrame(columns=["date"]))
+    cap = (f"Homicides in {city.name}, {unit}: the chapter's main series"
+           + (f", with {city.country_name}'s national rate" if len(nat) else "")
+           + (". Shaded bands: the periods described under What was happening" if len(periods) else "") + ".")
+    srcs = _sources_of(r, nat)
+    return _finish(chart, desc, cap, srcs, title=f"{city.name}: homicides, {unit}")
 
 
 def trend_table(city) -> pd.DataFrame:
@@ -606,8 +680,9 @@ def intervention_chart(city, effects: pd.DataFrame, fits: dict, max_events: int 
         if len(lab) > 120:
             lab = lab[:118].rstrip() + "…"
         d = f[["t", "y", "fitted", "counterfactual", "part"]].round(3)
-        ytitle = ("Homicides per month" if e["data"] == "monthly" else
-                  ("Per 100,000" if e["measure"] == metrics.RATE else "Homicides per year"))
+        what = T.series_measure(city, e["series"]) if not T.is_missing(e.get("series")) else "homicides"
+        ytitle = (f"{what.capitalize()} per month" if e["data"] == "monthly" else
+                  ("Per 100,000" if e["measure"] == metrics.RATE else f"{what.capitalize()} per year"))
         base = alt.Chart(d)
         x = alt.X("t:Q", axis=_year_axis(None), scale=alt.Scale(zero=False, nice=False))
         pts = base.mark_point(color=colour, size=14, opacity=0.6, clip=True).encode(
@@ -1011,34 +1086,13 @@ def _selector_colour(sel: dict, cities) -> str:
     return NATIONAL_COLOUR
 
 
-def claim_chart(claim: dict, cities):
-    """The data that decides a claim: the claim's series around its years (years compared highlighted), or the
-    concentration of homicides for a concentration claim."""
-    from . import claims as C
-
-    if claim["kind"] == "concentration":
-        return concentration_comparison_chart(cities, claim.get("fraction", 0.2), float(claim["threshold_pct"]))
-    sel = claim["data"]
-    found = C.select(sel, cities)
-    if not found or found[0][1].empty:
-        return None
-    label, v, _rows = found[0]
-    if claim["kind"] == "change":
-        marks = [int(claim["start"]), int(claim["end"])]
-        lo, hi = marks[0] - 4, marks[1] + 4
-    else:
-        y = int(claim["year"])
-        marks = list(range(y - int(claim.get("baseline_years", 3)), y)) + [y]
-        lo, hi = y - 10, y + 2
-    v = v[(v.index >= lo) & (v.index <= hi)]
-    d = pd.DataFrame({"year": v.index.astype(int), "value": v.to_numpy().round(3)})
+def _claim_bars(d: pd.DataFrame, marks: list[int], colour: str, ytitle: str, *, x_title: str = "Year",
+                threshold: float | None = None, threshold_title: str = "Claim threshold"):
+    """Bars by year, the years the claim compares coloured, outlined and labelled (not by colour alone)."""
+    d = d.copy()
     d["compared"] = d["year"].isin(marks).map({True: "years compared", False: "other years"})
-    colour = _selector_colour(sel, cities)
-    rate = sel.get("measure") == metrics.RATE or "rate" in str(sel.get("indicator", ""))
-    ytitle = "Per 100,000 inhabitants" if rate else "Homicides (victims or cases)"
     domain = ["years compared", "other years"]
-    x = alt.X("year:O", title="Year", axis=alt.Axis(labelAngle=0, labelOverlap=True))
-    # Not by colour alone: the bars compared are also outlined, and their values printed above them.
+    x = alt.X("year:O", title=x_title, axis=alt.Axis(labelAngle=0, labelOverlap=True))
     bars = alt.Chart(d).mark_bar(size=14, stroke="#222222").encode(
         x=x, y=alt.Y("value:Q", title=ytitle),
         color=alt.Color("compared:N", title=None, scale=alt.Scale(domain=domain, range=[colour, "#c8c8c8"])),
@@ -1046,10 +1100,91 @@ def claim_chart(claim: dict, cities):
         tooltip=[alt.Tooltip("year:O", title="Year"), alt.Tooltip("value:Q", title=ytitle, format=",.2f")])
     values = alt.Chart(d[d["compared"] == domain[0]]).mark_text(dy=-7, fontSize=11, color="#222222").encode(
         x=x, y="value:Q", text=alt.Text("value:Q", format=",.3~r"))
-    chart = alt.layer(bars, values).properties(width=WIDTH - 120, height=200)
-    res = C.check(claim, cities)
-    desc = (f"Bar chart of {label}, {T.year_span(d['year'].min(), d['year'].max())}, with the years the claim "
-            f"compares highlighted (coloured, outlined and labelled with their values). Claim: {res.claim} Verdict: {res.verdict}. {res.evidence}")
-    cap = f"The data behind the claim \u201c{res.claim}\u201d: {label}."
+    layers = [bars, values]
+    if threshold is not None:
+        layers.append(alt.Chart(pd.DataFrame({"y": [float(threshold)]})).mark_rule(
+            color="#222222", strokeDash=[6, 3]).encode(y="y:Q", tooltip=[alt.Tooltip("y:Q", title=threshold_title)]))
+    return alt.layer(*layers).properties(width=WIDTH - 120, height=200)
+
+
+def _regional_chart(claim: dict, cities, context):
+    """The ratio of a region's share of the world's homicides to its share of the world's population, by year."""
+    from . import claims as C
+
+    res = C.check(claim, cities, context)
+    if res.sensitivity is None or res.sensitivity.empty:
+        return None
+    s = res.sensitivity
+    d = pd.DataFrame({"year": s["year"].astype(int), "value": s["ratio of shares"].astype(float)})
+    thr = float(claim.get("threshold_ratio", 1.0))
+    chart = _claim_bars(d, [int(d["year"].max())], NATIONAL_COLOUR,
+                        "Share of homicides \u00f7 share of population", threshold=thr,
+                        threshold_title="Even share (ratio)")
+    name = claim["region_name"]
+    desc = (f"Bar chart of {name}'s share of the world's homicides divided by its share of the world's "
+            f"population, {T.year_span(d['year'].min(), d['year'].max())} (from {T.ratio(d['value'].min())} to "
+            f"{T.ratio(d['value'].max())}); the dashed line marks an even share. Claim: {res.claim} "
+            f"Verdict: {res.verdict}. {res.evidence}")
+    cap = (f"The data behind the claim \u201c{res.claim}\u201d: {name}'s homicide rate divided by the world "
+           "rate, which equals its share of the world's homicides divided by its share of the world's population; "
+           "the dashed line marks an even share.")
+    return _finish(chart, desc, cap, ["worldbank_wdi"], title=f"{name}: share of homicides against share of people")
+
+
+def claim_chart(claim: dict, cities, context=None):
+    """The data that decides a claim: the claim's series around its years (years compared highlighted), the
+    concentration of homicides for a concentration claim, a region's ratio of shares, or for a claim the data
+    cannot test the series named in its `plot` (None when it has none: the claim's reason is shown instead)."""
+    from . import claims as C
+
+    kind = claim["kind"]
+    if kind == "concentration":
+        return concentration_comparison_chart(cities, claim.get("fraction", 0.2), float(claim["threshold_pct"]))
+    if kind == "regional_share":
+        return _regional_chart(claim, cities, context)
+    if kind == "occurrence":
+        sel = claim["data"][-1]
+    elif kind == "not_checkable":
+        sel = claim.get("plot")
+        if sel is None:
+            return None
+    else:
+        sel = claim["data"]
+    found = C.select(sel, cities)
+    if not found or found[0][1].empty:
+        return None
+    label, v, _rows = found[0]
+    if kind == "change":
+        marks = [int(claim["start"]), int(claim["end"])]
+        lo, hi = marks[0] - 4, marks[1] + 4
+    elif kind == "spike":
+        y = int(claim["year"])
+        marks = list(range(y - int(claim.get("baseline_years", 3)), y)) + [y]
+        lo, hi = y - 10, y + 2
+    elif kind == "occurrence":
+        marks = [int(claim["year"])]
+        lo, hi = marks[0] - 10, marks[0]
+    else:
+        marks = []
+        lo, hi = int(v.index.min()), int(v.index.max())
+    v = v[(v.index >= lo) & (v.index <= hi)]
+    d = pd.DataFrame({"year": v.index.astype(int), "value": v.to_numpy().round(3)})
+    colour = _selector_colour(sel, cities)
+    ind = str(sel.get("indicator", ""))
+    rate = sel.get("measure") == metrics.RATE or "rate" in ind
+    if rate:
+        ytitle = "Per 100,000 inhabitants"
+    elif ind:
+        ytitle = "Count"
+    else:
+        ytitle = "Homicides (victims or cases)"
+    chart = _claim_bars(d, marks, colour, ytitle)
+    res = C.check(claim, cities, context)
+    what = ("with the years the claim compares highlighted (coloured, outlined and labelled with their values)"
+            if marks else "what the data hold on the claim, which they cannot test")
+    desc = (f"Bar chart of {label}, {T.year_span(d['year'].min(), d['year'].max())}, {what}. "
+            f"Claim: {res.claim} Verdict: {res.verdict}. {res.evidence}")
+    cap = (f"The data behind the claim \u201c{res.claim}\u201d: {label}." if marks else
+           f"What the data hold on the claim \u201c{res.claim}\u201d (not checkable with these data): {label}.")
     srcs = list(_rows["source_id"].dropna().astype(str).unique()) if "source_id" in _rows else []
     return _finish(chart, desc, cap, srcs, title=label[:90])

@@ -40,7 +40,15 @@ def _dtypes(table: str) -> dict:
 
 @lru_cache(maxsize=64)
 def _read(path: str, mtime: float, table: str) -> pd.DataFrame:
-    df = pd.read_csv(path, dtype=_dtypes(table), keep_default_na=False, na_values=[""], encoding="utf-8")
+    try:
+        df = pd.read_csv(path, dtype=_dtypes(table), keep_default_na=False, na_values=[""], encoding="utf-8")
+    except (ValueError, TypeError, pd.errors.ParserError):
+        # a malformed committed table (e.g. 'NaN' in an integer column): the data check names the line and field
+        from .derive._check import check_committed_table
+        tidy = Path(path).parent
+        check_committed_table(table, tidy)  # raises a DataError naming file, line, field and fix
+        raise DataError(path, f"table {table}: not readable with the schema's column types",
+                        fix="run `make data-check` to find the line, or `make data` to re-derive it") from None
     missing = [c for c in schema.columns(table) if c not in df.columns]
     if missing:
         raise DataError(path, f"table {table}: missing column(s) {missing}",

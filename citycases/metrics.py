@@ -247,10 +247,12 @@ def rolling_mean(monthly: pd.DataFrame, window: int = 12) -> pd.DataFrame:
 def sharpest_changes(monthly: pd.DataFrame, n: int = 3, window: int = 12) -> pd.DataFrame:
     """The n sharpest rises and n sharpest falls: homicides in the `window` months to a month compared with
     the `window` months before. Picks are at least `window` months apart so one episode counts once.
-    Columns: kind (rise/fall), month, total, previous, change, pct."""
+    Columns: kind (rise/fall), month, total, previous, change, pct, and the exact 95% interval of the % change
+    (low, high; significant: the interval excludes no change)."""
     s = monthly_values(monthly)
     if s.dropna().size < 2 * window:
-        return pd.DataFrame(columns=["kind", "month", "total", "previous", "change", "pct"])
+        return pd.DataFrame(columns=["kind", "month", "total", "previous", "change", "pct", "low", "high",
+                                     "significant"])
     total = s.rolling(window, min_periods=window).sum()
     prev = total.shift(window)
     change = (total - prev).dropna()
@@ -263,11 +265,14 @@ def sharpest_changes(monthly: pd.DataFrame, n: int = 3, window: int = 12) -> pd.
                 break
             if all(abs((m.year - p.year) * 12 + m.month - p.month) >= window for p in picked):
                 picked.append(m)
+                ci = intervals.change_interval(int(prev[m]), 1.0, int(total[m]), 1.0)
                 rows.append({"kind": kind, "month": m, "total": float(total[m]), "previous": float(prev[m]),
-                             "change": float(v), "pct": pct_change(prev[m], total[m])})
+                             "change": float(v), "pct": pct_change(prev[m], total[m]),
+                             "low": ci["low"], "high": ci["high"], "significant": ci["significant"]})
             if len(picked) == n:
                 break
-    return pd.DataFrame(rows, columns=["kind", "month", "total", "previous", "change", "pct"])
+    return pd.DataFrame(rows, columns=["kind", "month", "total", "previous", "change", "pct", "low", "high",
+                                       "significant"])
 
 
 # A seasonal pattern is not estimated from a series averaging fewer events than this a month: with a few
@@ -441,7 +446,9 @@ def _event_window(city, date: str, *, monthly_years: int = 3, annual_years: int 
         w = m[keep]
         before = (w["month"] < start).sum()
         after = (w["month"] >= end).sum()
-        if before >= min_months and after >= min_months:
+        mean = float(w[COUNT].mean()) if len(w) else None
+        # a line fitted through about one event a month measures chance, not a change of level
+        if before >= min_months and after >= min_months and mean is not None and mean >= SEASONALITY_MIN_MEAN:
             t = [decimal_year(x) + 1 / 24 for x in w["month"]]
             span = (w["month"].min() - pd.DateOffset(months=11), w["month"].max() + pd.offsets.MonthBegin(1))
             return "monthly", COUNT, np.array(t), w[COUNT].to_numpy(float), b, str(mrows["series"].iloc[0]), span
@@ -462,7 +469,8 @@ def _event_window(city, date: str, *, monthly_years: int = 3, annual_years: int 
     return None
 
 
-EFFECT_COLUMNS = ["event_index", "date", "title", "category", "source_id", "data", "measure", "n_before", "n_after",
+EFFECT_COLUMNS = ["event_index", "date", "title", "category", "source_id", "data", "series", "measure", "n_before",
+                  "n_after",
                   "level", "level_low", "level_high", "slope", "slope_low", "slope_high", "end_diff",
                   "end_diff_low", "end_diff_high", "pre_level", "other_events"]
 REFUSED_COLUMNS = ["date", "title", "series", "break_date", "break_kind", "break_description"]
@@ -505,7 +513,7 @@ def event_effects(city, categories=INTERVENTION_CATEGORIES) -> tuple[pd.DataFram
         cats = list(dict.fromkeys(group["category"]))
         sids = [s for s in dict.fromkeys(group["source_id"]) if isinstance(s, str) and s]
         rows.append({"event_index": i, "date": date, "title": title, "category": "; ".join(cats),
-                     "source_id": sids[0] if sids else None, "data": kind, "measure": meas,
+                     "source_id": sids[0] if sids else None, "data": kind, "series": series, "measure": meas,
                      "n_before": fit.n_before, "n_after": fit.n_after,
                      "level": fit.level, "level_low": fit.level_low, "level_high": fit.level_high,
                      "slope": fit.slope, "slope_low": fit.slope_low, "slope_high": fit.slope_high,

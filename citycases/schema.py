@@ -201,6 +201,38 @@ TABLES: dict[str, dict] = {
             {"name": "citation_url", "type": "string", "required": True, "description": "its URL"},
         ],
     },
+    # ---- evaluations (citycases/derive/evaluation_areas.py; read by citycases/evaluations.py) ----
+    "homicides_area_panel": {
+        "title": "Homicides and lethal violence by small area and period, for the evaluations",
+        "description": "One row per city, small area (barrio, UPP area, police district), outcome and period "
+                       "(a year or a month): the panels the Evaluations chapter re-runs published evaluations on. "
+                       "Zero where the area's records hold no victim in a period the source covers.",
+        "primary_key": ["city", "area_type", "area_id", "outcome", "period"],
+        "fields": [
+            {"name": "city", "type": "string", "required": True, "description": "city slug"},
+            {"name": "period", "type": "string", "required": True, "description": "YYYY or YYYY-MM",
+             "constraints": {"pattern": r"^(19[5-9]\d|20[0-3]\d)(-(0[1-9]|1[0-2]))?$"}},
+            {"name": "area_type", "type": "string", "required": True,
+             "description": "barrio, upp_area (area of a Pacifying Police Unit) or police_district (CISP)"},
+            {"name": "area_id", "type": "string", "required": True, "description": "area code used by the publisher"},
+            {"name": "area_name", "type": "string", "required": True, "description": "area name"},
+            {"name": "parent_area_id", "type": "string", "required": False,
+             "description": "the larger area holding it, where the source says (a barrio's comuna)"},
+            {"name": "outcome", "type": "string", "required": True,
+             "description": "homicides, lethal_violence (ISP letalidade violenta, police killings included) or "
+                            "police_killings (deaths from intervention by state agents)",
+             "constraints": {"enum": ["homicides", "lethal_violence", "police_killings"]}},
+            {"name": "intervention_start", "type": "string", "required": False,
+             "description": "date the area's intervention began, where the source gives one (UPP installation)",
+             "constraints": {"pattern": DATE_PATTERN}},
+            {"name": "intervention_end", "type": "string", "required": False,
+             "description": "date the area's intervention ended, where the source gives one (UPP closure)",
+             "constraints": {"pattern": DATE_PATTERN}},
+            {"name": "victims", "type": "integer", "required": True, "description": "number of victims",
+             "constraints": {"minimum": 0}},
+            {"name": "source_id", "type": "string", "required": True, "description": "source"},
+        ],
+    },
 }
 
 # Hand-written tables: data/events/<slug>.csv, data/breaks.csv, data/periods/<slug>.csv.

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import hashlib
+import os
 import sys
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -27,6 +28,7 @@ SOURCE_SCHEMA = {
     "properties": {
         "id": {"type": "string", "pattern": "^[a-z0-9_]+$"},
         "producer": {"type": "string", "minLength": 2},
+        "short_name": {"type": "string", "minLength": 2, "maxLength": 40},
         "title": {"type": "string", "minLength": 2},
         "citation": {"type": "string", "minLength": 10},
         "url_main": {"type": "string", "pattern": "^https?://"},
@@ -71,6 +73,12 @@ class Source:
     files: tuple
     registry_file: Path
     extra: dict = field(default_factory=dict, compare=False, hash=False)
+
+    @property
+    def short(self) -> str:
+        """The producer as a chart caption names it ('DANE', 'Policía Nacional (DIJIN)'): the registry's
+        short_name, else the producer up to its first comma."""
+        return self.extra.get("short_name") or self.producer.split(",")[0].strip()
 
     def file_entry(self, rel_path: str) -> dict:
         for f in self.files:
@@ -144,11 +152,40 @@ def raw_path(source: Source, rel_path: str, *, root: Path | None = None, verify:
                         fix="set CITYCASES_SOURCES to the folder holding the raw files")
     if verify:
         digest = sha256_of(path)
+        size, recorded = path.stat().st_size, entry["bytes"]
+        reg = source.registry_file.name
+        # A copy that ends early is the commonest way a raw file goes wrong: say so, whatever the checksum says
+        # (someone may have copied the new sha256 into the registry without the size).
+        if size < recorded:
+            what = "checksum mismatch and the" if digest != entry["sha256"] else "the"
+            raise DataError(path, f"{what} file ends early: {size} bytes, registry {reg} records {recorded} "
+                                  f"(truncated download or copy?)",
+                            fix=f"fetch the file again as its PROVENANCE.md says ({source.url_download}); do not "
+                                f"register a truncated copy")
         if digest != entry["sha256"]:
-            raise DataError(path, f"checksum mismatch: sha256 is {digest}, registry "
-                                  f"{source.registry_file.name} records {entry['sha256']}",
-                            fix="the raw file changed: re-check it against its PROVENANCE.md, then update the registry")
+            raise DataError(path, f"checksum mismatch: sha256 is {digest}, registry {reg} records {entry['sha256']}",
+                            fix="the raw file changed: re-check it against its PROVENANCE.md; if it is a new "
+                                "release on purpose, rewrite its files: entry (sha256 and bytes) with "
+                                f"`python -m citycases.sources describe {rel_path}`")
+        if size != recorded:
+            raise DataError(path, f"file is {size} bytes, registry {reg} records {recorded}",
+                            fix=f"rewrite its files: entry with `python -m citycases.sources describe {rel_path}`")
     return path
+
+
+def checked_sources_dir(override: str | os.PathLike | None = None) -> Path | None:
+    """The raw sources folder, or None where the default one (../shared/sources) is absent. A folder named
+    explicitly (--sources, or CITYCASES_SOURCES set) that does not exist is an error, not a silent skip."""
+    folder = sources_dir(override)
+    if folder.is_dir():
+        return folder
+    named = override or os.environ.get("CITYCASES_SOURCES")
+    if named:
+        how = "--sources" if override else "CITYCASES_SOURCES"
+        raise DataError(folder, f"{how} names a raw sources folder that does not exist",
+                        fix="point it at the folder holding the raw files (one sub-folder per topic, each with "
+                            "a PROVENANCE.md), or unset it to use ../shared/sources")
+    return None
 
 
 def describe(paths: list[str], root: Path) -> str:

@@ -293,7 +293,7 @@ def source_md(city, source_id) -> str:
     s = city.source(source_id)
     if s is None:
         return md(source_id) if not is_missing(source_id) else ""
-    return f"{md(s.producer)} {cite_source(s)}"
+    return f"{md(s.short)} {cite_source(s)}"
 
 
 def _unit_phrase(measure: str) -> str:
@@ -302,6 +302,87 @@ def _unit_phrase(measure: str) -> str:
 
 def _value(v: float, measure: str) -> str:
     return f"{num(v, 1)} per 100,000" if measure == "homicide_rate" else f"{count(v)} homicides"
+
+
+def _short_territory(city) -> str:
+    """The territory's first phrase: 'Municipality of Medellín' rather than the registry's full sentence."""
+    t = " ".join(str(city.entry["territory"]).split())
+    for sep in (" (", ", ", ": ", "; "):
+        if sep in t:
+            t = t.split(sep)[0]
+    return t.rstrip(".")
+
+
+def chance_band_pct(k: int) -> float | None:
+    """Half the width of the exact 95% interval of a count, as % of the count: how far chance alone could move
+    a year's figure with that many events."""
+    from .intervals import poisson_interval
+    if k is None or k <= 0:
+        return None
+    lo, hi = poisson_interval(int(k))
+    return (hi - lo) / 2 / k * 100
+
+
+def summary_md(city) -> str:
+    """The chapter's opening in three to five plain sentences: what happened, when, how sure we are, and
+    what it was measured with. Every figure computed; numbers rounded for people."""
+    from . import metrics
+    h = metrics.headline(city)
+    name = md(city.name)
+    if h["peak"] is None:
+        return f"There are no annual homicide figures for {name} in these data."
+    m, p, last = h["measure"], h["peak"], h["latest"]
+    rate = m == "homicide_rate"
+    unit = " per 100,000 inhabitants" if rate else " homicides a year"
+    where = md(_short_territory(city))
+    out = []
+    if last["year"] == p["year"]:
+        out.append(f"In {name}, the latest year in the data, {p['year']}, is also the highest: "
+                   f"{sig(p['value'])}{unit}.")
+    else:
+        ch = h["change"] or {}
+        direction = "lower" if last["value"] < p["value"] else "higher"
+        out.append(f"Homicides in {name} peaked in {p['year']} at {sig(p['value'])}{unit}; in {last['year']}, "
+                   f"the latest year in the data, the figure was {sig(last['value'])}, "
+                   f"{pct(abs(ch.get('pct', metrics.pct_change(p['value'], last['value']))), 0, False)} {direction}.")
+    exceptional = exceptional_note(city, p["year"])
+    if exceptional:
+        out.append(exceptional)
+    if last["year"] != p["year"]:
+        ch = h["change"] or {}
+        if h["halved"]:
+            hv = h["halved"]
+            out.append(f"It first fell to half its peak or less in {hv['year']}, "
+                       f"{plural(hv['years'], 'year')} after the peak.")
+        if ch.get("significant") is False:
+            out.append("With so few homicides a year, that change is too small to tell apart from year-to-year "
+                       "chance.")
+        elif ch.get("significant"):
+            out.append(f"The change is far larger than chance alone would produce (95% interval "
+                       f"{pct(ch['low'], 0)} to {pct(ch['high'], 0)}).")
+    r = city.primary[city.primary["year"] == last["year"]]
+    k = int(r["homicides"].iloc[0]) if len(r) and not is_missing(r["homicides"].iloc[0]) else None
+    band = chance_band_pct(k)
+    clear = last["year"] != p["year"] and (h["change"] or {}).get("significant")
+    if band is not None and not clear:   # a clear change already says how sure we are
+        out.append(f"With {count(k)} homicides in {last['year']}, chance alone could move a year's figure by about "
+                   f"{pct(band, 0, False)} either way.")
+    what = md(city.series_label(city.primary_series))
+    note = f" It is not counted exactly as in other cities: {md(city.comparable_note)}." if city.comparable_note else ""
+    out.append(f"The figures are {what}, for the territory {where}.{note}")
+    return " ".join(out)
+
+
+def exceptional_note(city, year: int) -> str:
+    """One sentence when the main series' figure for `year` includes an exceptional event (data/breaks.csv)."""
+    b = city.breaks_of(city.primary_series, ["exceptional_event"]) if hasattr(city, "breaks_of") else None
+    if b is None or b.empty:
+        return ""
+    hit = b[b["date"].str[:4] == str(year)]
+    if hit.empty:
+        return ""
+    return (f"The {year} figure includes an exceptional event ({date_label(hit['date'].iloc[0])}): "
+            f"{md(hit['description'].iloc[0])}")
 
 
 def at_a_glance(city) -> str:
@@ -321,14 +402,8 @@ def at_a_glance(city) -> str:
     def ci(year):
         r = metrics.stored_rate_interval(rows, year) if m == "homicide_rate" else None
         return f" ({interval(*r)})" if r else ""
-    peak_note = ""
-    exceptional = city.breaks_of(city.primary_series, ["exceptional_event"]) if hasattr(city, "breaks_of") else None
-    if exceptional is not None and len(exceptional):
-        hit = exceptional[exceptional["date"].str[:4] == str(p["year"])]
-        if len(hit):
-            peak_note = (f" That year includes an exceptional event ({date_label(hit['date'].iloc[0])}): "
-                         f"{md(hit['description'].iloc[0])}")
-    items.append(f"**Peak:** {_value(p['value'], m)}{ci(p['year'])} in {p['year']}.{peak_note}")
+    peak_note = exceptional_note(city, p["year"])
+    items.append(f"**Peak:** {_value(p['value'], m)}{ci(p['year'])} in {p['year']}." + (f" {peak_note}" if peak_note else ""))
     prelim = " (preliminary)" if last.get("status") == "preliminary" else ""
     items.append(f"**Latest year:** {_value(last['value'], m)}{ci(last['year'])} in {last['year']}{prelim}.")
     if last["year"] != p["year"]:
@@ -534,7 +609,7 @@ def monthly_summary(city) -> str:
         for _, c in ch.iterrows():
             items.append(f"{'Rise' if c['kind'] == 'rise' else 'Fall'}: {count(c['total'])} {what} in the 12 "
                          f"months to {c['month'].strftime('%B %Y')}, against {count(c['previous'])} in the 12 months "
-                         f"before ({pct(c['pct'])}).")
+                         f"before: {change_with_interval(dict(c))}.")
         text_ += "\n\nSharpest changes between consecutive 12-month periods:\n\n" + "\n".join(f"- {i}" for i in items)
     s = metrics.seasonality(m)
     mean = metrics.monthly_mean(m)
@@ -595,8 +670,9 @@ def effects_md(city, effects) -> str:
                 f"(at least a year of monthly counts or four years of annual figures) for a before/after estimate.")
     rows = []
     for _, e in effects.iterrows():
-        unit = "homicides a month" if e["data"] == "monthly" else (
-            "per 100,000" if e["measure"] == "homicide_rate" else "homicides a year")
+        what = series_measure(city, e["series"]) if not is_missing(e.get("series")) else "homicides"
+        unit = f"{what} a month" if e["data"] == "monthly" else (
+            "per 100,000" if e["measure"] == "homicide_rate" else f"{what} a year")
         data = f"{'monthly' if e['data'] == 'monthly' else 'annual'} ({unit}), {e['n_before']} before / {e['n_after']} after"
         rows.append([Raw(f"**{date_label(e['date'])}**: {md(e['title'])}"), data,
                      num(e["pre_level"]),
@@ -727,7 +803,7 @@ def caveats_md(city) -> str:
         if s is None:
             continue
         for c in s.extra.get("caveats", []) or []:
-            items.append(f"{md(c)} ({md(s.producer)} {cite_source(s)})")
+            items.append(f"{md(c)} ({md(s.short)} {cite_source(s)})")
     return "\n".join(f"- {i}" for i in items)
 
 
@@ -749,8 +825,11 @@ def data_links_html(city, base: str = "../../_static/data") -> str:
             continue
         href = f"{base}/{city.slug}/{table}.csv"
         items.append(f'<li><a href="{html(href)}" download>{html(table)}.csv</a> ({len(df):,} rows)</li>')
-    return ("<ul class=\"citycases-downloads\">\n" + "\n".join(items) + "\n</ul>") if items else \
+    out = ("<ul class=\"citycases-downloads\">\n" + "\n".join(items) + "\n</ul>") if items else \
         f"<p>There are no data rows for {html(city.name)}.</p>"
+    nb = f"../../_sources/book/cities/{city.slug}.ipynb"
+    return out + (f'\n<p>The code that computes every figure and chart of this chapter is in its executed notebook: '
+                  f'<a href="{html(nb)}" download>{html(city.slug)}.ipynb</a>.</p>')
 
 
 def citation_md(city) -> str:

@@ -45,6 +45,7 @@ def test_peak_in_a_year_with_an_exceptional_event_says_so():
     c = make_city(annual_rows=annual({2000: 10, 2001: 30, 2002: 12}), breaks=_break())
     out = text.at_a_glance(c)
     assert "exceptional event (7 April 2001)" in out and "Hand-made test attack" in out
+    assert "exceptional event (7 April 2001)" in text.summary_md(c)
     # an exceptional event in another year leaves the peak alone
     c2 = make_city(annual_rows=annual({2000: 10, 2001: 30, 2002: 12}), breaks=_break(date="2002-05"))
     assert "exceptional event" not in text.at_a_glance(c2)
@@ -75,3 +76,14 @@ def test_references_are_numbered_by_first_citation_and_escaped():
     assert "Test producer" in refs and "Hand-made test data" in refs
     text.reset_references()
     assert "cites no source" in text.references_html()
+
+
+def test_summary_is_plain_sentences_with_computed_figures():
+    # HAND-MADE: 400 -> 100 homicides in a population of 100,000: a clear fall; 20 -> 15: within chance
+    big = text.summary_md(make_city(annual_rows=annual({2000: 400, 2001: 300, 2002: 100})))
+    assert "peaked in 2000 at 400 per 100,000" in big and "75% lower" in big and "far larger than chance" in big
+    assert "first fell to half its peak or less in 2002" in big
+    small = text.summary_md(make_city(annual_rows=annual({2000: 20, 2001: 18, 2002: 15})))
+    assert "too small to tell apart from year-to-year chance" in small
+    assert "chance alone could move a year's figure by about" in small
+    assert 3 <= small.count(". ") + 1 <= 6

@@ -25,7 +25,7 @@ EXECUTED = sorted((ROOT / "book" / "cities").glob("*.ipynb"))
 SECTIONS = ["At a glance", "Sources and comparability", "Violence over time", "Monthly dynamics",
             "Interventions and turning points", "Governance and organised crime", "Where violence concentrates",
             "What the data can and cannot tell", "Data and citation"]
-CODE_TAGS = {"hide-input", "remove-cell"}
+CODE_TAGS = {"remove-input", "remove-cell", "hide-input"}  # hide-input: being phased out
 MYST_TARGET = re.compile(r"^\(([A-Za-z][\w-]*)\)=\s*$")
 
 

@@ -27,7 +27,7 @@ import pandas as pd
 
 from .. import schema
 from . import _params
-from ..cities import load_cities
+from ..cities import counts_only, load_cities
 from ..errors import DataError
 from ..intervals import rate_interval
 from ..paths import BREAKS, DATA, DIFFERENCES, EVENTS, PERIODS, TIDY, sources_dir
@@ -418,7 +418,8 @@ def derive_all(*, sources_root: Path | None = None, out_dir: Path = TIDY, steps:
         tables[table] = validate_table(df, table, registry=registry, cities=cities, file=f"data/tidy/{table}.csv")
     tables["events"] = load_events(registry, cities)
     tables["periods"] = load_periods(registry, cities)
-    tables["breaks"] = load_breaks(registry, cities, indicators=tables["indicators"])
+    # With a subset of steps, a break may name an indicator that those steps do not produce.
+    tables["breaks"] = load_breaks(registry, cities, indicators=tables["indicators"] if steps is None else None)
     tables["differences"] = load_differences(registry, cities)
     # With a subset of steps, only cities fully derived by that subset can be checked for coverage.
     check_coverage(tables, [c for c in cities if set(c["derive"]) <= set(selected)])
@@ -431,8 +432,14 @@ def derive_all(*, sources_root: Path | None = None, out_dir: Path = TIDY, steps:
     return tables
 
 
+# A city whose registry entry does not say `population: none` needs this many years with a rate of its primary
+# series (a rate needs a population of the same territory as the count).
+MIN_RATE_YEARS = 5
+
+
 def check_coverage(tables: dict[str, pd.DataFrame], cities: list[dict]) -> None:
-    """Every city has rows of its primary series; every indicator id is defined."""
+    """Every city has rows of its primary series, with rates (at least MIN_RATE_YEARS years) unless its entry says
+    `population: none` (and then none); every series has rows; every indicator id is defined."""
     annual = tables["homicides_annual"]
     for c in cities:
         rows = annual[(annual["city"] == c["slug"]) & (annual["series"] == c["primary_series"])]
@@ -440,6 +447,18 @@ def check_coverage(tables: dict[str, pd.DataFrame], cities: list[dict]) -> None:
             raise DataError("data/cities.yml", f"city '{c['slug']}' has no rows of its primary series "
                                                f"'{c['primary_series']}' in homicides_annual",
                             fix="implement or fix the derivation step named in its derive: block")
+        rated = int(rows["population"].replace("", pd.NA).notna().sum())
+        if counts_only(c) and rated:
+            raise DataError("data/cities.yml", f"city '{c['slug']}' says population: none, but {rated} year(s) of "
+                                               f"its primary series have a population", field="population",
+                            fix="remove `population: none` from its entry: the chapter can give rates")
+        if not counts_only(c) and rated < MIN_RATE_YEARS:
+            raise DataError("data/cities.yml", f"city '{c['slug']}': only {rated} year(s) of its primary series "
+                                               f"'{c['primary_series']}' have a population, so fewer than "
+                                               f"{MIN_RATE_YEARS} years have a rate", field="population",
+                            fix="add the population of the same territory to its derivation step; if no source "
+                                "publishes one, write `population: none` in its entry: a counts-only chapter "
+                                "(CONTRIBUTING.md)")
     monthly = tables["homicides_monthly"]
     for c in cities:
         for series in c["series"]:
