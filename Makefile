@@ -97,13 +97,15 @@ toc-check: venv
 notebooks: venv
 	$(PY) -m citycases.run --jobs $(JOBS)
 
-# Per-city CSV downloads linked from the pages (book/_static/data/<slug>/): generated from data/, not committed.
+# Per-city CSV downloads linked from the pages (book/_static/data/<slug>/) and the explorer page's data
+# (book/_static/data/explorer-data.js): generated from data/, not committed.
 DOWNLOADS := book/_static/data/.exported
 downloads: $(DOWNLOADS)
 
 $(DOWNLOADS): $(VENV)/.installed data/cities.yml $(wildcard data/tidy/*.csv data/events/*.csv data/sources/*.yml) \
               $(wildcard citycases/*.py)
 	$(PY) -m citycases.load export >/dev/null
+	$(PY) -m citycases.explorer >/dev/null
 	@mkdir -p $(@D) && touch $@
 
 site html: venv static toc-check pages-check downloads
