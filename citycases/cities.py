@@ -26,6 +26,9 @@ CITY_SCHEMA = {
         "primary_series": {"type": "string"},
         "primary_series_reason": {"type": "string", "minLength": 10},
         "population_note": {"type": "string", "minLength": 10},
+        # `population: none`: no source publishes a population for the city's territory, so its chapter gives
+        # counts without rates (a counts-only city; CONTRIBUTING.md). Without it, rates are expected.
+        "population": {"enum": ["none"]},
         "series": {
             "type": "object",
             "minProperties": 1,
@@ -66,21 +69,25 @@ CITY_SCHEMA = {
 }
 
 
-def _first_todo(value, where: str = "") -> str | None:
-    """Dotted path of the first string left as a scaffold 'TODO' placeholder."""
+def _todos(value, where: str = "") -> list[str]:
+    """Dotted paths of every string still left as a scaffold 'TODO' placeholder, in file order."""
     if isinstance(value, str):
-        return where if value.lstrip().startswith("TODO") else None
+        return [where] if value.lstrip().startswith("TODO") else []
     if isinstance(value, dict):
         items = value.items()
     elif isinstance(value, list):
         items = enumerate(value)
     else:
-        return None
+        return []
+    found: list[str] = []
     for k, v in items:
-        found = _first_todo(v, f"{where}.{k}" if where else str(k))
-        if found:
-            return found
-    return None
+        found += _todos(v, f"{where}.{k}" if where else str(k))
+    return found
+
+
+def counts_only(city: dict) -> bool:
+    """The registry says no source publishes a population for the city (`population: none`)."""
+    return city.get("population") == "none"
 
 
 SERIES_MEASURE_DEFAULT = "homicides"
@@ -105,10 +112,13 @@ def validate_cities(raw, path: Path) -> list[dict]:
             field = ".".join(str(p) for p in e.path) or None
             raise DataError(path, f"city '{slug}': {e.message}", field=field,
                             fix="compare with another city's entry and CONTRIBUTING.md")
-        todo = _first_todo(city)
-        if todo:
-            raise DataError(path, f"city '{slug}': field '{todo}' still says TODO", field=todo,
-                            fix="fill it in (CONTRIBUTING.md explains each field)")
+        todos = _todos(city)
+        if todos:  # all of them at once: one run of the check tells the contributor everything left to fill
+            what = (f"field '{todos[0]}' still says TODO" if len(todos) == 1 else
+                    f"{len(todos)} fields still say TODO: {', '.join(repr(t) for t in todos)}")
+            raise DataError(path, f"city '{slug}': {what}", field=todos[0],
+                            fix="fill them in (CONTRIBUTING.md explains each field)" if len(todos) > 1 else
+                            "fill it in (CONTRIBUTING.md explains each field)")
         for field, text in prose_fields(city):
             figures = typed_figures(text)
             if figures:
@@ -133,7 +143,7 @@ def validate_cities(raw, path: Path) -> list[dict]:
 def _load(path: str) -> tuple:
     p = Path(path)
     try:
-        raw = yaml.safe_load(p.read_text(encoding="utf-8"))
+        raw = yaml.load(p.read_text(encoding="utf-8"), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
     except yaml.YAMLError as exc:
         raise DataError(p, f"not valid YAML: {exc}".replace("\n", " ")) from None
     return tuple(validate_cities(raw, p))

@@ -35,6 +35,9 @@ from __future__ import annotations
 from citycases.errors import DataError
 
 SOURCES: list[str] = []
+# Keys of a city's `derive: {step}:` block, each with what it holds (any other key is refused), and those required.
+PARAMETERS: dict[str, str] = {{}}
+REQUIRED_PARAMETERS: list[str] = []
 
 
 def derive(ctx):
@@ -48,8 +51,29 @@ def _yaml_str(text: str) -> str:
     return json.dumps(text, ensure_ascii=False)  # a JSON string is a valid YAML scalar
 
 
+def derive_block(step: str, step_module=None) -> str:
+    """The `derive:` entry for one step: its required parameters to fill in (TODO), its optional ones as
+    comments; for a step not written yet, an empty block with a note."""
+    todo = "TODO: "
+    if step_module is None or not hasattr(step_module, "PARAMETERS"):
+        return (f"\n      {step}: {{}}  # {todo}the step's parameters (declare them in PARAMETERS of "
+                f"citycases/derive/{step}.py)")
+    params = dict(step_module.PARAMETERS)
+    required = [k for k in getattr(step_module, "REQUIRED_PARAMETERS", []) if k in params]
+    optional = [k for k in params if k not in required]
+    def what(k):
+        return params[k].removeprefix("optional: ").removeprefix("optional, ")
+
+    if not required:
+        listed = "; ".join(f"{k} ({what(k)})" for k in optional)
+        return f"\n      {step}: {{}}" + (f"  # optional parameters: {listed}" if optional else "")
+    lines = [f"\n      {step}:"] + [f"\n        {k}: {_yaml_str(todo + params[k])}" for k in required]
+    lines += [f"\n        # {k}: (optional) {what(k)}" for k in optional]
+    return "".join(lines)
+
+
 def city_entry(slug: str, name: str, country: str, country_name: str, step: str,
-               series_ids: list[str] | None = None) -> str:
+               series_ids: list[str] | None = None, step_module=None) -> str:
     todo = "TODO: "
     series_ids = series_ids or ["main"]
     series = "".join(
@@ -76,8 +100,7 @@ def city_entry(slug: str, name: str, country: str, country_name: str, step: str,
       note: "{todo}one phrase on how it differs, shown next to the figure (drop it if like_for_like: true)"
     comparability: "{todo}how this city's count differs from the others' (definition, territory)"
     caveats: []
-    derive:
-      {step}: {{}}  # {todo}the step's parameters, e.g. a municipality code
+    derive:{derive_block(step, step_module)}
 """
 
 
@@ -109,16 +132,18 @@ def scaffold(slug: str, name: str, country: str, country_name: str | None = None
     if not re.fullmatch(r"[a-z][a-z0-9_]*", step):
         raise DataError("scaffold", f"step name {step!r} must be a Python module name", field="step")
     writes: dict[Path, str] = {}
-    series_ids = None
+    series_ids, module = None, None
     if step not in step_names():
         stub = steps_dir / f"{step}.py"
         writes[stub] = STUB.format(step=step)
     else:
-        # An existing step knows which series it writes: pre-fill them so the entry matches its rows.
-        series_ids = list(getattr(load_step(step), "SERIES_IDS", [])) or None
+        # An existing step knows which series it writes and which parameters it takes: pre-fill them so the
+        # entry matches its rows and the contributor sees the keys to fill in.
+        module = load_step(step)
+        series_ids = list(getattr(module, "SERIES_IDS", [])) or None
     text = cities_file.read_text(encoding="utf-8")
     writes[cities_file] = text.rstrip("\n") + "\n" + city_entry(slug, name, country, country_name, step,
-                                                                      series_ids)
+                                                                      series_ids, module)
     writes[events_file] = ",".join(schema.EVENT_COLUMNS) + "\n"
     slugs = [c.get("slug") for c in existing] + [slug]
     writes[toc_file] = render(toc_file.read_text(encoding="utf-8"), slugs)

@@ -141,8 +141,8 @@ def test_scaffold_creates_entry_events_stub_and_toc(sandbox):
     assert entry["slug"] == "testopolis" and entry["name"] == "Testópolis" and entry["country_name"] == "Colombia"
     assert "book/cities/testopolis" in toc.toc_city_files(yaml.safe_load(sandbox["toc_file"].read_text()))
     assert (sandbox["events_dir"] / "testopolis.csv").read_text() == "date,category,title,source_id,citation,citation_url\n"
-    # the entry is refused until its TODOs are filled
-    with pytest.raises(DataError, match="still says TODO"):
+    # the entry is refused until its TODOs are filled: all of them named in one message
+    with pytest.raises(DataError, match="10 fields still say TODO: 'unit', 'territory', "):
         validate_cities(raw, sandbox["cities_file"])
 
 
@@ -153,7 +153,12 @@ def test_scaffold_reuses_an_existing_step_without_stub(sandbox):
     # the series the step writes are pre-filled, so the entry and the derived rows line up
     assert list(entry["series"]) == derive.load_step("colombia_police").SERIES_IDS
     assert entry["primary_series"] == "police"
-    assert entry["derive"] == {"colombia_police": {}}
+    # the step's required parameters are written for the contributor to fill in (refused while they say TODO)
+    assert list(entry["derive"]) == ["colombia_police"]
+    assert list(entry["derive"]["colombia_police"]) == ["dane_code"]
+    assert entry["derive"]["colombia_police"]["dane_code"].startswith("TODO: 5-digit")
+    text = sandbox["cities_file"].read_text(encoding="utf-8")
+    assert "# monthly_column: (optional)" in text and "# victim_records: (optional)" in text
 
 
 def test_step_writing_an_undeclared_series_is_named(monkeypatch):
@@ -224,3 +229,82 @@ def test_every_city_names_a_comparable_series_and_rio_counts_police_killings():
     for c in cities.values():
         assert c["comparable"]["series"] in c["series"]
     assert cities["rio-de-janeiro"]["comparable"]["series"] == "isp_lethal_violence"
+
+
+def test_city_with_several_todos_reports_them_all():
+    """A scaffolded entry with several fields left to fill: one run names every one of them."""
+    city = a_city()
+    city["unit"] = "TODO: territory type"
+    city["comparability"] = "TODO: how this city's count differs"
+    city["derive"] = {"colombia_police": {"dane_code": "TODO: 5-digit code"}}
+    with pytest.raises(DataError) as err:
+        validate_cities({"cities": [city]}, CITIES_FILE)
+    msg = str(err.value)
+    assert "3 fields still say TODO: 'unit', 'comparability', 'derive.colombia_police.dane_code'" in msg, msg
+    assert "fix: fill them in" in msg
+
+
+@pytest.mark.parametrize("params, expect", [
+    ({"dane_cod": "05001"}, "unknown parameter 'dane_cod' of step 'colombia_police' (fix: did you mean "
+                            "'dane_code'? step 'colombia_police' accepts ['dane_code', 'monthly_column', "
+                            "'victim_records']"),
+    ({}, "step 'colombia_police' needs the parameter 'dane_code' (fix: add dane_code: 5-digit"),
+    ({"dane_code": "05001", "colour": "red"}, "unknown parameter 'colour'"),
+])
+def test_derive_parameters_are_checked_against_the_step(params, expect):
+    """Hand-made derive: blocks: a misspelt, missing or unknown key is named with the city and the keys the step
+    accepts, before any step runs (not "needs a 5-digit dane_code, got None")."""
+    from citycases.derive import _params
+
+    city = dict(a_city(), slug="hand-made-city", derive={"colombia_police": params})
+    with pytest.raises(DataError) as err:
+        _params.check_all([city], derive.step_names(), derive.load_step)
+    msg = str(err.value)
+    assert msg.startswith("data/cities.yml, field 'derive.colombia_police.") and "city 'hand-made-city'" in msg
+    assert expect in msg, msg
+
+
+def test_every_step_that_reads_city_parameters_declares_them():
+    """PARAMETERS is what derive_all checks a city's derive: block against and what the scaffold writes."""
+    import inspect
+
+    for name in derive.step_names():
+        mod = derive.load_step(name)
+        if "cities_for(" in inspect.getsource(mod):
+            assert isinstance(getattr(mod, "PARAMETERS", None), dict), f"{name}: declare PARAMETERS"
+            assert set(getattr(mod, "REQUIRED_PARAMETERS", [])) <= set(mod.PARAMETERS), name
+    for city in load_cities():  # the committed registry passes its own check
+        from citycases.derive import _params
+        _params.check_all([city], derive.step_names(), derive.load_step)
+
+
+def _annual(slug: str, population: str) -> pd.DataFrame:
+    return pd.DataFrame({"city": [slug] * 6, "series": ["police"] * 6, "year": [str(y) for y in range(2000, 2006)],
+                         "population": [population] * 6})
+
+
+def test_counts_only_city_is_supported_and_stated():
+    """A hand-made city whose sources publish no population: refused (naming `population: none`) unless its entry
+    says so, accepted when it does, and refused again if it says so but has populations."""
+    empty = {t: pd.DataFrame(columns=["city", "series", "indicator"]) for t in
+             ("homicides_monthly", "indicators", "country_context", "indicator_definitions")}
+    city = dict(a_city(), slug="hand-made-counts", primary_series="police", series={"police": {}})
+    tables = dict(empty, homicides_annual=_annual("hand-made-counts", ""))
+    with pytest.raises(DataError) as err:
+        derive.check_coverage(tables, [city])
+    msg = str(err.value)
+    assert "fewer than 5 years have a rate" in msg and "population: none" in msg and "CONTRIBUTING.md" in msg
+    derive.check_coverage(tables, [dict(city, population="none")])  # a counts-only city passes
+    with pytest.raises(DataError, match="says population: none, but 6 year"):
+        derive.check_coverage(dict(empty, homicides_annual=_annual("hand-made-counts", "100000")),
+                              [dict(city, population="none")])
+    validate_cities({"cities": [dict(a_city(), population="none")]}, CITIES_FILE)  # the flag is in the schema
+    with pytest.raises(DataError, match="population"):
+        validate_cities({"cities": [dict(a_city(), population="unknown")]}, CITIES_FILE)
+
+
+def test_guide_states_the_counts_only_rule_and_names_the_data_readme():
+    from citycases.paths import ROOT
+
+    guide = (ROOT / "CONTRIBUTING.md").read_text(encoding="utf-8")
+    assert "population: none" in guide and "data/README.md" in guide

@@ -58,11 +58,21 @@ def test_every_row_resolves_to_a_registered_source(committed, registry):
 
 
 def test_every_city_has_an_annual_series(committed, cities):
+    """At least 5 years of the primary series; rates in at least derive.MIN_RATE_YEARS of them, except for a
+    counts-only city (`population: none` in data/cities.yml: no source publishes its population), which has none."""
+    from citycases.cities import counts_only
+
     annual = committed["homicides_annual"]
     for c in cities:
         rows = annual[(annual.city == c["slug"]) & (annual.series == c["primary_series"])]
         assert len(rows) >= 5, f"{c['slug']}: only {len(rows)} years of its primary series"
-        assert (rows.homicide_rate != "").sum() >= 5, f"{c['slug']}: fewer than 5 years with a rate"
+        rated = (rows.homicide_rate != "").sum()
+        if counts_only(c):
+            assert rated == 0, f"{c['slug']}: says population: none but has rates"
+        else:
+            assert rated >= derive.MIN_RATE_YEARS, (
+                f"{c['slug']}: fewer than {derive.MIN_RATE_YEARS} years with a rate (write `population: none` in "
+                f"its entry if no source publishes its population: CONTRIBUTING.md)")
 
 
 def test_datapackage_matches_tables(committed):
