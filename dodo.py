@@ -5,6 +5,7 @@ city:<slug>  notebooks/city.ipynb -> book/cities/<slug>.ipynb
              own data change (uptodate: config_changed on citycases.run.city_digest(slug)), or when the
              executed notebook is missing.
 comparison   notebooks/comparison.ipynb -> book/comparison.ipynb; depends on every data file.
+evaluations  notebooks/evaluations.ipynb -> book/evaluations.ipynb; every data file and data/evaluations.yml.
 """
 from __future__ import annotations
 
@@ -24,7 +25,7 @@ DOIT_CONFIG = {
     "dep_file": str(ROOT / ".doit.db"),
     "backend": "json",
     "check_file_uptodate": "md5",
-    "default_tasks": ["city", "comparison"],
+    "default_tasks": ["city", "comparison", "evaluations"],
     "verbosity": 2,
 }
 
@@ -61,5 +62,17 @@ def task_comparison():
         # a data file added or removed changes the list itself
         "uptodate": [config_changed({"inputs": sorted(inputs)})],
         "targets": [str(run.COMPARISON_OUT)],
+        "verbosity": 2,
+    }
+
+
+def task_evaluations():
+    """Execute the evaluations notebook (every data file and the published estimates in data/evaluations.yml)."""
+    inputs = _rel([run.EVALUATIONS_TEMPLATE, *run.shared_code(), *run.data_files(), run.EVALUATIONS_SPEC])
+    return {
+        "actions": _execute(run.EVALUATIONS),
+        "file_dep": inputs,
+        "uptodate": [config_changed({"inputs": sorted(inputs)})],
+        "targets": [str(run.EVALUATIONS_OUT)],
         "verbosity": 2,
     }

@@ -7,7 +7,8 @@
     python -m citycases.run --execute medellin # execute one notebook now, without doit (used by dodo.py)
 
 notebooks/city.ipynb -> book/cities/<slug>.ipynb (parameter ``city``), notebooks/comparison.ipynb ->
-book/comparison.ipynb. The dependency graph lives in dodo.py: doit compares content hashes (md5) of the
+book/comparison.ipynb, notebooks/evaluations.ipynb -> book/evaluations.ipynb (target ``evaluations``).
+The dependency graph lives in dodo.py: doit compares content hashes (md5) of the
 template and citycases/*.py, and a digest of the city's own rows of every data table (``city_digest``), so a
 change to one city's data re-executes that city only (and the comparison, which depends on everything).
 
@@ -38,6 +39,13 @@ COMPARISON_TEMPLATE = NOTEBOOKS / "comparison.ipynb"
 CITY_OUT = BOOK / "cities"
 COMPARISON_OUT = BOOK / "comparison.ipynb"
 COMPARISON = "comparison"
+EVALUATIONS_TEMPLATE = NOTEBOOKS / "evaluations.ipynb"
+EVALUATIONS_OUT = BOOK / "evaluations.ipynb"
+EVALUATIONS = "evaluations"
+EVALUATIONS_SPEC = DATA / "evaluations.yml"
+# Pages executed once (no parameters), by target name: template, executed notebook, label in messages.
+PAGES = {COMPARISON: (COMPARISON_TEMPLATE, COMPARISON_OUT, "the comparison notebook"),
+         EVALUATIONS: (EVALUATIONS_TEMPLATE, EVALUATIONS_OUT, "the evaluations notebook")}
 ARTIFACTS = ROOT / "artifacts"
 ERRORS_DIR = ARTIFACTS / "run"
 FAILED_DIR = ARTIFACTS / "failed"
@@ -258,6 +266,11 @@ def execute_comparison(template: Path = COMPARISON_TEMPLATE, out_path: Path = CO
     return execute("the comparison notebook", template, out_path, key=COMPARISON)
 
 
+def execute_page(target: str) -> Path:
+    template, out_path, label = PAGES[target]
+    return execute(label, template, out_path, key=target)
+
+
 def execute_target(target: str) -> int:
     """Run one notebook now (no dependency check); write the one-line error where the runner finds it.
 
@@ -274,6 +287,8 @@ def execute_target(target: str) -> int:
             try:
                 if target == COMPARISON:
                     execute_comparison()
+                elif target in PAGES:
+                    execute_page(target)
                 else:
                     execute_city(target)
             finally:
@@ -304,8 +319,8 @@ def main(argv=None) -> int:
     ap.add_argument("slugs", nargs="*", help="cities to execute (default: every city and the comparison)")
     ap.add_argument("--jobs", "-j", type=int, default=2, help="notebooks executed in parallel (default 2)")
     ap.add_argument("--force", action="store_true", help="execute even if the inputs did not change")
-    ap.add_argument("--no-comparison", action="store_true", help="skip the comparison notebook")
-    ap.add_argument("--execute", metavar="TARGET", help="execute one city (slug) or 'comparison' now, no doit")
+    ap.add_argument("--no-comparison", action="store_true", help="skip the comparison and evaluations notebooks")
+    ap.add_argument("--execute", metavar="TARGET", help="execute one city (slug), 'comparison' or 'evaluations' now, no doit")
     args = ap.parse_args(argv)
 
     try:
@@ -314,7 +329,7 @@ def main(argv=None) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     requested = ([args.execute] if args.execute else []) + args.slugs
-    unknown = [s for s in requested if s not in known and s != COMPARISON]
+    unknown = [s for s in requested if s not in known and s not in PAGES]
     if unknown:
         print(f"error: unknown city slug '{unknown[0]}' (known: {', '.join(known)})", file=sys.stderr)
         return 2
@@ -330,10 +345,10 @@ def main(argv=None) -> int:
     spec.loader.exec_module(dodo)
 
     if args.slugs:
-        tasks = [COMPARISON if s == COMPARISON else f"city:{s}" for s in args.slugs]
+        tasks = [s if s in PAGES else f"city:{s}" for s in args.slugs]
     else:
         prune_stale()
-        tasks = [f"city:{s}" for s in known] + ([] if args.no_comparison else [COMPARISON])
+        tasks = [f"city:{s}" for s in known] + ([] if args.no_comparison else [COMPARISON, EVALUATIONS])
     ERRORS_DIR.mkdir(parents=True, exist_ok=True)
     for t in tasks:
         (ERRORS_DIR / f"{t.split(':')[-1]}.error").unlink(missing_ok=True)

@@ -1,0 +1,345 @@
+"""Published evaluations re-run on the book's data: estimators, the two designs, and what the page shows.
+
+Estimators (tested on hand-made panels in tests/test_evaluations.py):
+    ratio_of_ratios   the difference-in-differences ratio of four counts, (T_after/T_before)/(C_after/C_before),
+                      with the 95% interval of a Poisson model (log scale, variance = sum of 1/count).
+    poisson_did       Poisson regression of counts on area and period fixed effects and a treatment indicator
+                      (staggered adoption allowed); exp(coefficient) with a 95% interval whose standard error is
+                      robust to over-dispersion and to correlation within an area (clustered by area).
+For one treated group and two periods both give the same ratio; the intervals differ: the Poisson interval
+assumes each count is Poisson, the clustered one lets areas vary more than that.
+
+Designs:
+    metrocable_panel  barrios of the comunas served by Metrocable line K against barrios of the urban comunas
+                      no cable line serves (data/evaluations.yml), years from the cleaned MEData records.
+    upp_panel         each UPP area by month, treated from the month after its installation, against the rest of
+                      the city (all police districts minus all UPP areas) and the areas not yet covered.
+Counts, not rates: the sources give no population for barrios or UPP areas by year, so the ratios compare counts
+and equal rate ratios only if populations changed alike in both groups.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import yaml
+
+from .paths import DATA
+
+SPEC_FILE = DATA / "evaluations.yml"
+Z95 = 1.959963984540054
+
+
+@dataclass
+class Estimate:
+    ratio: float
+    low: float
+    high: float
+    method: str
+    n_obs: int = 0
+    n_units: int = 0
+    n_treated: int = 0
+    extra: dict = field(default_factory=dict)
+
+    @property
+    def percent(self) -> float:
+        return (self.ratio - 1) * 100
+
+    def excludes_one(self) -> bool:
+        return self.high < 1 or self.low > 1
+
+
+def load_spec(path: Path = SPEC_FILE) -> dict:
+    with open(path, encoding="utf-8") as f:
+        spec = yaml.safe_load(f)
+    for key, ev in spec.items():
+        for p in ev.get("published", []):
+            for need in ("study", "citation", "citation_url"):
+                if not p.get(need):
+                    raise ValueError(f"{path.name}: {key}: a published study without {need}")
+            if p.get("estimate") is None and not p.get("note"):
+                raise ValueError(f"{path.name}: {key}: {p['study']} has no estimate and no note saying why")
+    return spec
+
+
+# --------------------------------------------------------------------------- estimators
+def ratio_of_ratios(t_before: int, t_after: int, c_before: int, c_after: int) -> Estimate:
+    """(t_after/t_before) / (c_after/c_before) with a Poisson (Wald, log-scale) 95% interval."""
+    counts = [t_before, t_after, c_before, c_after]
+    if min(counts) <= 0:
+        return Estimate(math.nan, math.nan, math.nan, "ratio of ratios (a count is zero)")
+    log_r = math.log(t_after) - math.log(t_before) - math.log(c_after) + math.log(c_before)
+    se = math.sqrt(sum(1 / k for k in counts))
+    return Estimate(math.exp(log_r), math.exp(log_r - Z95 * se), math.exp(log_r + Z95 * se),
+                    "ratio of ratios, Poisson 95% interval", n_obs=4, extra={"counts": counts})
+
+
+def _twfe_fit(y, ui, ti, d, *, tol: float = 1e-12, max_iter: int = 5000):
+    """Poisson MLE of log mu = alpha[unit] + gamma[period] + beta * d (d binary) by exact coordinate updates:
+    each step solves its own score equation (sum of y = sum of mu over the unit, the period, the treated cells)."""
+    nu, nt = ui.max() + 1, ti.max() + 1
+    a, g, beta = np.log(np.bincount(ui, y, nu) / np.bincount(ui, minlength=nu)), np.zeros(nt), 0.0
+    yu, yt, yd = np.bincount(ui, y, nu), np.bincount(ti, y, nt), y[d == 1].sum()
+    for _ in range(max_iter):
+        old = beta
+        a += np.log(yu / np.bincount(ui, np.exp(a[ui] + g[ti] + beta * d), nu))
+        g += np.log(yt / np.bincount(ti, np.exp(a[ui] + g[ti] + beta * d), nt))
+        beta += math.log(yd / np.exp(a[ui] + g[ti] + beta * d)[d == 1].sum())
+        if abs(beta - old) < tol:
+            break
+    else:  # pragma: no cover - would mean a degenerate panel
+        raise RuntimeError("Poisson fixed-effects fit did not converge")
+    return beta, np.exp(a[ui] + g[ti] + beta * d)
+
+
+def _partial_out(x, mu, ui, ti, *, tol: float = 1e-12, max_iter: int = 5000):
+    """x minus its mu-weighted projection on unit and period dummies (alternating weighted demeaning)."""
+    r = x.astype(float).copy()
+    wu, wt = np.bincount(ui, mu), np.bincount(ti, mu)
+    for _ in range(max_iter):
+        step = np.bincount(ui, mu * r, len(wu)) / wu
+        r -= step[ui]
+        step2 = np.bincount(ti, mu * r, len(wt)) / wt
+        r -= step2[ti]
+        if max(np.abs(step).max(), np.abs(step2).max()) < tol:
+            break
+    return r
+
+
+def poisson_did(df: pd.DataFrame, *, unit: str = "unit", period: str = "period", y: str = "y",
+                treated: str = "d") -> Estimate:
+    """exp(beta) of y ~ Poisson(exp(unit FE + period FE + beta * treated)), 95% interval clustered by unit.
+
+    The standard error is the cluster-robust (sandwich) one for beta with the fixed effects partialled out, with
+    the G/(G-1) small-sample factor (G = number of areas). Units and periods whose counts are all zero carry no
+    information about beta (their fixed effect goes to minus infinity) and are dropped first."""
+    d = df[[unit, period, y, treated]].copy()
+    d = d[d.groupby(unit)[y].transform("sum") > 0]
+    d = d[d.groupby(period)[y].transform("sum") > 0]
+    if d[treated].nunique() < 2 or d.loc[d[treated] == 1, y].sum() == 0:
+        return Estimate(math.nan, math.nan, math.nan, "Poisson fixed effects (no treated and untreated cells)")
+    ui = pd.Categorical(d[unit]).codes.astype(int)
+    ti = pd.Categorical(d[period]).codes.astype(int)
+    yy, dd = d[y].to_numpy(dtype=float), d[treated].to_numpy(dtype=int)
+    beta, mu = _twfe_fit(yy, ui, ti, dd)
+    r = _partial_out(dd, mu, ui, ti)
+    hessian = float((mu * r * r).sum())
+    scores = np.bincount(ui, r * (yy - mu))
+    groups = len(scores)
+    se = math.sqrt(groups / (groups - 1) * float((scores ** 2).sum())) / hessian
+    n_treated = int(d.loc[d[treated] == 1, unit].nunique())
+    return Estimate(math.exp(beta), math.exp(beta - Z95 * se), math.exp(beta + Z95 * se),
+                    "Poisson fixed effects, 95% interval clustered by area", n_obs=len(d),
+                    n_units=groups, n_treated=n_treated)
+
+
+# --------------------------------------------------------------------------- a. Metrocable
+def metrocable_panel(panel: pd.DataFrame, design: dict, city: str = "medellin") -> pd.DataFrame:
+    """Barrio x year homicides with group 'line K' / 'comparison' (other barrios dropped)."""
+    p = panel[(panel["city"] == city) & (panel["area_type"] == "barrio") & (panel["outcome"] == "homicides")].copy()
+    treated, excluded = set(design["treated_comunas"]), set(design["excluded_comunas"])
+    urban = set(design["urban_comunas"])
+    p["group"] = np.where(p["parent_area_id"].isin(treated), "line K",
+                          np.where(p["parent_area_id"].isin(urban - treated - excluded), "comparison", None))
+    p = p[p["group"].notna()].copy()
+    p["year"] = p["period"].astype(int)
+    return p[["area_id", "area_name", "parent_area_id", "group", "year", "victims"]].reset_index(drop=True)
+
+
+def metrocable_estimates(bp: pd.DataFrame, before: int, after: int, opened_year: int) -> dict[str, Estimate]:
+    """The paper's two years, as a 2x2 (Poisson interval) and as barrio fixed effects (clustered interval); and
+    every year from `before` to `after` with the opening year left out."""
+    tot = bp.groupby(["group", "year"])["victims"].sum()
+    out = {"two_years_poisson": ratio_of_ratios(int(tot[("line K", before)]), int(tot[("line K", after)]),
+                                                int(tot[("comparison", before)]), int(tot[("comparison", after)]))}
+    two = bp[bp["year"].isin([before, after])].assign(d=lambda x: ((x["group"] == "line K") & (x["year"] == after))
+                                                     .astype(int))
+    out["two_years_clustered"] = poisson_did(two, unit="area_id", period="year", y="victims")
+    every = bp[(bp["year"] >= before) & (bp["year"] <= after) & (bp["year"] != opened_year)]
+    every = every.assign(d=((every["group"] == "line K") & (every["year"] > opened_year)).astype(int))
+    out["all_years_clustered"] = poisson_did(every, unit="area_id", period="year", y="victims")
+    return out
+
+
+def group_series(bp: pd.DataFrame, base_year: int) -> pd.DataFrame:
+    """Homicides per year by group, and the same as an index (base year = 100)."""
+    s = bp.groupby(["group", "year"], as_index=False)["victims"].sum()
+    base = s[s["year"] == base_year].set_index("group")["victims"]
+    s["index"] = s["victims"] / s["group"].map(base) * 100
+    return s
+
+
+# --------------------------------------------------------------------------- c. UPP
+REST = "rest of the city"
+OUTCOMES = {"lethal_violence": "lethal violence", "without_police": "lethal violence without police killings",
+            "police_killings": "police killings"}
+
+
+def _wide(p: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
+    w = p.pivot_table(index=keys, columns="outcome", values="victims", aggfunc="sum").reset_index()
+    w.columns.name = None
+    w["without_police"] = w["lethal_violence"] - w["police_killings"]
+    return w
+
+
+def upp_panel(panel: pd.DataFrame, first: str, last: str, city: str = "rio-de-janeiro") -> pd.DataFrame:
+    """One row per unit and month: every UPP area, plus the rest of the city (all police districts minus all UPP
+    areas); columns lethal_violence, police_killings, without_police, start (installation month) and d (1 from
+    the month after installation; the installation month itself is dropped)."""
+    c = panel[(panel["city"] == city) & (panel["period"] >= first) & (panel["period"] <= last)]
+    upp = c[c["area_type"] == "upp_area"]
+    districts = c[c["area_type"] == "police_district"]
+    u = _wide(upp, ["area_id", "area_name", "intervention_start", "period"])
+    city_total = _wide(districts, ["period"]).set_index("period")
+    upp_total = u.groupby("period")[list(OUTCOMES)].sum()
+    months = sorted(set(u["period"]))
+    if set(city_total.index) != set(months):
+        raise ValueError(f"police-district months {sorted(city_total.index)[:1]}.. differ from the UPP months")
+    rest = (city_total[list(OUTCOMES)] - upp_total.loc[city_total.index]).reset_index()
+    if (rest[list(OUTCOMES)] < 0).any().any():
+        raise ValueError("UPP areas hold more victims than the whole city in some month")
+    rest = rest.assign(area_id="rest", area_name=REST, intervention_start=pd.NA)
+    out = pd.concat([u, rest], ignore_index=True)
+    out["start"] = out["intervention_start"].astype("string").str[:7]
+    out["d"] = (out["start"].notna() & (out["period"] > out["start"].fillna("9999"))).astype(int)
+    out = out[~(out["period"] == out["start"]).fillna(False)]
+    return out.reset_index(drop=True)
+
+
+def upp_estimates(up: pd.DataFrame) -> pd.DataFrame:
+    """One row per outcome and comparison group: the staggered Poisson fixed-effects ratio."""
+    rows = []
+    variants = {"the rest of the city and areas not yet covered": up,
+                "areas not yet covered only": up[up["area_id"] != "rest"]}
+    for label, data in variants.items():
+        for key, name in OUTCOMES.items():
+            e = poisson_did(data, unit="area_id", period="period", y=key)
+            rows.append({"outcome": name, "comparison": label, "estimate": e})
+    return pd.DataFrame(rows)
+
+
+def upp_annual(up: pd.DataFrame) -> pd.DataFrame:
+    """Victims per year in the UPP areas (all of them, before and after installation) and in the rest of the city,
+    per outcome, with an index (first year = 100)."""
+    a = up.assign(year=up["period"].str[:4].astype(int), where=np.where(up["area_id"] == "rest", REST, "UPP areas"))
+    # the installation months were dropped from the panel; annual sums need them: recompute from the full rows
+    s = a.groupby(["where", "year"], as_index=False)[list(OUTCOMES)].sum()
+    long = s.melt(id_vars=["where", "year"], var_name="outcome", value_name="victims")
+    long["outcome"] = long["outcome"].map(OUTCOMES)
+    first = long["year"].min()
+    base = long[long["year"] == first].set_index(["where", "outcome"])["victims"]
+    long["index"] = [v / base[(w, o)] * 100 if base[(w, o)] else np.nan
+                     for w, o, v in zip(long["where"], long["outcome"], long["victims"])]
+    return long
+
+
+# --------------------------------------------------------------------------- what the page shows
+def load_panel(tidy: Path | None = None) -> pd.DataFrame:
+    from . import paths
+
+    p = pd.read_csv(Path(tidy or paths.TIDY) / "homicides_area_panel.csv", dtype=str, keep_default_na=False)
+    p = p.replace("", pd.NA)
+    p["victims"] = p["victims"].astype(int)
+    return p
+
+
+def event_date(match: str, city: str, tidy: Path | None = None) -> str:
+    """Date of the city's event whose title starts with `match` (data/events), e.g. a line's opening."""
+    from . import paths
+
+    ev = pd.read_csv(Path(tidy or paths.TIDY) / "events.csv", dtype=str, keep_default_na=False)
+    hit = ev[(ev["city"] == city) & ev["title"].str.startswith(match)]
+    if len(hit) != 1:
+        raise ValueError(f"expected one event of {city} starting {match!r}, found {len(hit)}")
+    return hit["date"].iloc[0]
+
+
+def ratio_text(e: Estimate) -> str:
+    from . import text as T
+
+    if math.isnan(e.ratio):
+        return "not estimable"
+    return f"{T.num(e.ratio, 2)} ({T.num(e.low, 2)}\u2013{T.num(e.high, 2)})"
+
+
+def change_text(e: Estimate) -> str:
+    """'−55% (95% interval −67% to −40%)': the ratio as a percentage change."""
+    from . import text as T
+
+    if math.isnan(e.ratio):
+        return "not estimable"
+    return f"{T.pct(e.percent)} (95% interval {T.pct((e.low - 1) * 100)} to {T.pct((e.high - 1) * 100)})"
+
+
+def published_md(entry: dict) -> str:
+    """The published studies as a Markdown list: estimate with interval, or why there is none, and a reference."""
+    from . import text as T
+
+    items = []
+    for p in entry["published"]:
+        ref = T.cite_page(p["citation"], p["citation_url"])
+        if p.get("estimate") is None:
+            extra = f" {T.cite_page('Earlier version', p['note_url'])}" if p.get("note_url") else ""
+            items.append(f"- **{T.md(p['study'])}** {ref}: {T.md(p['note'])}{extra}")
+            continue
+        est = p["estimate"]
+        value = f"{T.num(est, 2)}" if p["measure"] == "rate ratio" else T.pct(est)
+        if p.get("interval"):
+            lo, hi = p["interval"]
+            value += f" (95% interval {T.num(lo, 2)}\u2013{T.num(hi, 2)})" if p["measure"] == "rate ratio" else \
+                f" (95% interval {T.pct(lo)} to {T.pct(hi)})"
+        else:
+            value += " (no interval reported where it is stated)"
+        line = (f"- **{T.md(p['study'])}** {ref}, {T.md(p['where'])}: {T.md(p['measure'])} {value}; "
+                f"outcome: {T.md(p['outcome'])}; unit: {T.md(p['unit'])}.")
+        if p.get("note"):
+            line += f" {T.md(p['note'])}"
+        items.append(line)
+    return "\n".join(items)
+
+
+def estimates_table_md(rows: list[tuple[str, str, Estimate]]) -> str:
+    """Rows of (who, design, estimate) as a Markdown table with ratio, change and interval."""
+    from . import text as T
+
+    body = [[T.md(who), T.md(design), ratio_text(e),
+             change_text(e), T.md(e.method)] for who, design, e in rows]
+    return T.md_table(["estimate", "design", "ratio (95% interval)", "change", "interval from"], body,
+                      ["left", "left", "right", "left", "left"])
+
+
+def line_chart(df: pd.DataFrame, *, x: str, y: str, series: str, title: str, y_title: str, description: str,
+               caption: str, sources: list[str], rule: float | None = None, rule_label: str = "",
+               facet: str | None = None):
+    """Index lines by group, told apart by colour, dash and point shape; an optional dated rule."""
+    import altair as alt
+
+    from . import charts as C
+
+    groups = list(dict.fromkeys(df[series]))
+    enc = dict(
+        x=alt.X(f"{x}:Q", title=None, axis=alt.Axis(format="d", tickMinStep=1)),
+        y=alt.Y(f"{y}:Q", title=y_title, scale=alt.Scale(type="log")),
+        color=alt.Color(f"{series}:N", title=None, scale=alt.Scale(domain=groups, range=C.PALETTE[:len(groups)])),
+        strokeDash=alt.StrokeDash(f"{series}:N", title=None, scale=alt.Scale(
+            domain=groups, range=C.CITY_DASHES[:len(groups)])),
+        shape=alt.Shape(f"{series}:N", title=None, scale=alt.Scale(domain=groups, range=C.SHAPES[:len(groups)])),
+        tooltip=[alt.Tooltip(f"{series}:N", title="group"), alt.Tooltip(f"{x}:Q", title="year"),
+                 alt.Tooltip(f"{y}:Q", title=y_title, format=".0f"),
+                 alt.Tooltip("victims:Q", title="victims", format=",")],
+    )
+    width = C.SMALL_WIDTH if facet else C.WIDTH
+    height = C.SMALL_HEIGHT if facet else C.HEIGHT
+    base = alt.Chart(df).encode(**enc)
+    layers = base.mark_line() + base.mark_point()
+    if rule is not None:
+        r = pd.DataFrame({"t": [rule], "label": [rule_label]})
+        layers = layers + alt.Chart(r).mark_rule(color=C.EVENT_COLOUR, strokeDash=[2, 2]).encode(
+            x="t:Q", tooltip=[alt.Tooltip("label:N", title="event")])
+    chart = layers.properties(width=width, height=height)
+    if facet:
+        chart = chart.facet(facet=alt.Facet(f"{facet}:N", title=None), columns=2)
+    return C._finish(chart, description, caption, sources, title=title)
