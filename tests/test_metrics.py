@@ -1,4 +1,4 @@
-"""Unit tests of citycases.metrics and citycases.claims.
+"""Unit tests of citycases.metrics (the claims are tested in tests/test_claims.py).
 
 Every frame here is a HAND-MADE TEST INPUT (small invented numbers chosen to make the expected answer obvious);
 none of these values is data about any real city, and none of them reaches the book.
@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from citycases import claims, metrics
+from citycases import metrics
 from citycases.load import NATIONAL_RATE, City
 from citycases.sources import Source
 
@@ -320,77 +320,3 @@ def test_concentration_table_and_areas_needed():
 def test_indexed_to_peak():
     idx = metrics.indexed_to_peak(annual({2000: 50, 2001: 200, 2002: 100}))
     assert list(idx["index"]) == [25.0, 100.0, 50.0] and list(idx["since_peak"]) == [-1, 0, 1]
-
-
-# --------------------------------------------------------------------------- claims
-def _claim(**kw):
-    base = {"id": "test", "kind": "change", "subject": "Testville's rate", "data": {"city": "testville",
-            "measure": "homicide_rate"}, "start": 2000, "end": 2005, "direction": "fall", "threshold_pct": 80}
-    base.update(kw)
-    return base
-
-
-def test_change_claim_verdicts():
-    city = make_city(annual_rows=annual({2000: 100, 2005: 10}))
-    assert claims.check(_claim(), [city]).verdict == claims.HOLDS
-    city2 = make_city(annual_rows=annual({2000: 100, 2005: 30}))
-    assert claims.check(_claim(), [city2]).verdict == claims.FAILS
-    city3 = make_city(annual_rows=annual({2001: 100, 2005: 10}))
-    assert claims.check(_claim(), [city3]).verdict == claims.UNCHECKABLE
-
-
-def test_change_claim_uses_the_interval_of_the_change():
-    # HAND-MADE: the same -85% from 20 to 3 homicides (chance could explain a much smaller fall) and from
-    # 10,000 to 1,500 (it could not).
-    small = claims.check(_claim(), [make_city(annual_rows=annual({2000: 20, 2005: 3}))])
-    assert small.verdict == claims.CAVEATS and "95% interval" in small.evidence
-    assert any("threshold" in n for n in small.notes)
-    large = claims.check(_claim(), [make_city(annual_rows=annual({2000: 10_000, 2005: 1_500}, pop=10_000_000))])
-    assert large.verdict == claims.HOLDS and not large.notes
-
-
-def test_change_claim_caveat_when_another_series_disagrees():
-    a = pd.concat([annual({2000: 100, 2005: 10}), annual({2000: 100, 2005: 40}, series="other")], ignore_index=True)
-    c = _claim(also=[{"city": "testville", "series": "*", "measure": "homicides"}])
-    r = claims.check(c, [make_city(annual_rows=a)])
-    assert r.verdict == claims.CAVEATS and "Series other" in r.evidence
-
-
-def test_change_claim_caveat_for_preliminary_years():
-    city = make_city(annual_rows=annual({2000: 100, 2005: 10}, status={2005: "preliminary"}))
-    assert claims.check(_claim(), [city]).verdict == claims.CAVEATS
-
-
-def test_spike_claim():
-    rows = pd.DataFrame({"country": "TST", "year": [2019, 2020, 2021, 2022, 2023], "indicator": "test_count",
-                         "value": [100.0, 100.0, 100.0, 150.0, 110.0], "unit": "cases", "source_id": "test_source"})
-    city = make_city(country_rows=rows)
-    spike = {"id": "s", "kind": "spike", "subject": "Testland's homicides",
-             "data": {"country": "TST", "indicator": "test_count"}, "year": 2022, "baseline_years": 3,
-             "threshold_pct": 20}
-    assert claims.check(spike, [city]).verdict == claims.HOLDS
-    assert claims.check(dict(spike, year=2023), [city]).verdict == claims.FAILS
-    assert claims.check(dict(spike, year=2030), [city]).verdict == claims.UNCHECKABLE
-
-
-def test_concentration_claim():
-    c = {"id": "c", "kind": "concentration", "claim": "Test claim.", "fraction": 0.4, "threshold_pct": 60}
-    with_sub = make_city(subcity_rows=SUB)
-    without = make_city(slug="other", name="Otherville", index=1)
-    assert claims.check(c, [with_sub]).verdict == claims.CAVEATS      # counts, not rates: always a caveat
-    assert claims.check(dict(c, threshold_pct=90), [with_sub]).verdict == claims.FAILS
-    assert claims.check(c, [without]).verdict == claims.UNCHECKABLE
-
-
-def test_every_registered_claim_has_a_known_kind_and_unique_id():
-    ids = [c["id"] for c in claims.CLAIMS]
-    assert len(ids) == len(set(ids))
-    assert all(c["kind"] in claims.KINDS for c in claims.CLAIMS)
-
-
-def test_claims_table_escapes_text():
-    r = claims.Result("x", '<script>alert(1)</script>"><img src=x onerror=alert(2)>', claims.HOLDS, "1 & 2",
-                      None, ["<b>note</b>"])
-    html = claims.claims_html([r])
-    assert "<script>" not in html and "<img" not in html and "<b>note" not in html
-    assert "&lt;script&gt;" in html and 'href="#claim-x"' in html
