@@ -879,6 +879,66 @@ def _comparable_rates(cities) -> pd.DataFrame:
     return pd.concat(rows, ignore_index=True) if rows else pd.DataFrame(columns=["city", "year", "rate", "series", "unit"])
 
 
+def small_multiples_chart(cities, columns: int = 3):
+    """The front page's picture: one small panel per city, its comparable series' rate per 100,000 on one shared
+    log scale and shared years, with the exact 95% interval as a band where counts are small."""
+    rows = []
+    for c in cities:
+        r = c.comparable.dropna(subset=["homicide_rate"])
+        r = r[r["homicide_rate"] > 0]
+        if r.empty:
+            continue
+        rows.append(pd.DataFrame({"city": c.name, "year": r["year"].astype(int),
+                                  "rate": r["homicide_rate"].astype(float).round(2),
+                                  "ci_low": _column(r, "rate_ci_low"), "ci_high": _column(r, "rate_ci_high"),
+                                  "homicides": r["homicides"].astype("Int64"),
+                                  "series": c.series_label(c.comparable_series),
+                                  "like": "like-for-like" if c.like_for_like else "not like-for-like"}))
+    if not rows:
+        return None
+    d = with_segments(pd.concat(rows, ignore_index=True), "city")
+    present = [c for c in cities if c.name in set(d["city"])]
+    d["ci_low"] = d["ci_low"].where(d["homicides"].astype(float) < SMALL_COUNT)
+    d["ci_high"] = d["ci_high"].where(d["homicides"].astype(float) < SMALL_COUNT)
+    lo = float(np.nanmin(np.r_[d["rate"], d["ci_low"].dropna()])) if len(d) else 0.1
+    hi = float(np.nanmax(np.r_[d["rate"], d["ci_high"].dropna()]))
+    x = alt.X("year:Q", axis=_year_axis(None), scale=alt.Scale(domain=[int(d["year"].min()), int(d["year"].max())],
+                                                                nice=False))
+    yscale = alt.Scale(type="log", domain=[round(lo * 0.8, 4), round(hi * 1.25, 4)], nice=False)
+    y = alt.Y("rate:Q", title="Per 100,000 (log)", scale=yscale)
+    colour = alt.Color("city:N", legend=None, scale=_city_scale(present))
+    tips = [alt.Tooltip("city:N", title="City"), alt.Tooltip("year:O", title="Year"),
+            alt.Tooltip("rate:Q", title="Per 100,000", format=",.1f"),
+            alt.Tooltip("ci_low:Q", title="95% interval from", format=",.2f"),
+            alt.Tooltip("ci_high:Q", title="to", format=",.2f"),
+            alt.Tooltip("homicides:Q", title="Homicides", format=","), alt.Tooltip("series:N", title="Series"),
+            alt.Tooltip("like:N", title="Comparability")]
+    base = alt.Chart(d)
+    band = base.transform_filter("isValid(datum.ci_low)").mark_area(opacity=0.2).encode(
+        x=x, y=alt.Y("ci_low:Q", scale=yscale), y2="ci_high:Q", color=colour, detail=_SEGMENT)
+    line = base.mark_line(strokeWidth=2).encode(x=x, y=y, color=colour, detail=_SEGMENT)
+    pts = base.mark_point(size=10, filled=True).encode(x=x, y=y, color=colour, shape=_city_shape(present, "city"),
+                                                       tooltip=tips)
+    chart = alt.layer(band, line, pts).properties(width=170, height=120).facet(
+        facet=alt.Facet("city:N", title=None, sort=[c.name for c in present],
+                        header=alt.Header(labelFontSize=12, labelFontWeight="bold")),
+        columns=columns).resolve_scale(x="shared", y="shared")
+    parts = []
+    for c in present:
+        p, last = metrics.peak(c.comparable, metrics.RATE), metrics.latest(c.comparable, metrics.RATE)
+        parts.append(f"{c.name}: highest {T.sig(p['value'])} in {p['year']}, latest {T.sig(last['value'])} in "
+                     f"{last['year']}")
+    desc = (f"{len(present)} small line charts, one per city, of the annual homicide rate per 100,000 on one shared "
+            f"logarithmic scale, {T.year_span(int(d['year'].min()), int(d['year'].max()))}; shaded bands show the 95% "
+            f"interval in years with fewer than {SMALL_COUNT} homicides. " + "; ".join(parts) + ".")
+    cap = ("Homicides per 100,000 inhabitants in each city's comparable series, on one log scale (equal vertical "
+           "distances are equal ratios). " + not_like_for_like(present))
+    srcs = []
+    for c in present:
+        srcs += _sources_of(c.comparable)
+    return _finish(chart, desc, cap, srcs, title="Homicide rates in the book's cities")
+
+
 def all_cities_chart(cities):
     """Every city's main series, rate per 100,000 on a log scale, each in its colour."""
     d = _comparable_rates(cities)

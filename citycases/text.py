@@ -870,6 +870,94 @@ def glue_headline(city) -> dict:
     return vals
 
 
+# --------------------------------------------------------------------------- front page
+def _page_link(label: str, href: str) -> str:
+    return f'<a href="{html(href)}">{html(label)}</a>'
+
+
+def key_findings(cities, base: str = "") -> list[str]:
+    """Four to six findings for the front page, each computed from the data and each ending with a link to the
+    section that shows the evidence (`base`: path from the page to book/, "" for book/intro)."""
+    from . import claims, metrics
+    out = []
+    table = metrics.comparison_table(cities).set_index("slug")
+    by_slug = {c.slug: c for c in cities}
+    rated = table[table["measure"] == metrics.RATE].dropna(subset=["peak"])
+    # 1. the steepest sustained fall from the peak, with its interval
+    falls = []
+    for slug, r in rated.iterrows():
+        c = by_slug[slug]
+        ch = metrics.change_between(c.comparable, int(r["peak_year"]), int(r["latest_year"]))
+        if ch and ch["pct"] < 0 and ch.get("significant"):
+            falls.append((ch["pct"], slug, ch))
+    if falls:
+        falls.sort()
+        _, slug, ch = falls[0]
+        c = by_slug[slug]
+        others = [by_slug[s].name for _, s, _ in falls[1:]]
+        out.append(f"**The steepest fall:** in {md(c.name)} the homicide rate fell from {sig(ch['start_value'])} per "
+                   f"100,000 in {ch['start']} to {sig(ch['end_value'])} in {ch['end']}, "
+                   f"{pct(abs(ch['pct']), 0, False)} lower"
+                   + (f"; {md(join_and(others))} also fell by far more than chance could explain" if others else "")
+                   + ". " + _page_link(f"See the {c.name} chapter", f"{base}cities/{slug}.html#at-a-glance"))
+    # 2. the highest rates, and whether they are comparable
+    if len(rated) >= 2:
+        top = rated.sort_values("peak", ascending=False).head(2)
+        parts = []
+        for slug, r in top.iterrows():
+            c = by_slug[slug]
+            parts.append(f"{md(c.name)} ({sig(r['peak'])} per 100,000 in {int(r['peak_year'])}"
+                         + ("" if c.like_for_like else "; not like-for-like: " + md(c.comparable_note)) + ")")
+        out.append(f"**The highest rates** in the book are those of {' and '.join(parts)}. "
+                   + _page_link("Compare all cities", f"{base}comparison.html#all-cities-on-one-chart"))
+    # 3. where counts are too small to speak of a change
+    unclear = []
+    for slug, r in table.dropna(subset=["peak"]).iterrows():
+        c = by_slug[slug]
+        if r["peak_year"] == r["latest_year"]:
+            continue
+        ch = metrics.change_between(c.comparable, int(r["peak_year"]), int(r["latest_year"]), r["measure"])
+        if ch and ch.get("significant") is False:
+            unclear.append(c)
+    if unclear:
+        names = join_and([md(c.name) for c in unclear])
+        out.append(f"**Too few to tell:** in {names} homicides are so few that the change since the peak year "
+                   f"cannot be told apart from year-to-year chance; the charts draw each year's 95% interval. "
+                   + _page_link(f"See {unclear[0].name}", f"{base}cities/{unclear[0].slug}.html#at-a-glance"))
+    # 4. relative to the country
+    ratios = table.dropna(subset=["ratio_to_national"])
+    if len(ratios):
+        above = [by_slug[s].name for s, r in ratios.iterrows() if r["ratio_to_national"] > 1]
+        out.append(f"**City and country:** in the latest year with both figures, {len(above)} of {len(ratios)} "
+                   f"cities had a higher homicide rate than their country"
+                   + (f" ({md(join_and(above))})" if above else "") + ". "
+                   + _page_link("See the figures side by side", f"{base}comparison.html#the-figures-side-by-side"))
+    # 5. comparability
+    lfl = [c for c in cities if c.like_for_like]
+    out.append(f"**Like with like:** {len(lfl)} of {len(cities)} cities {'has' if len(lfl) == 1 else 'have'} a "
+               f"series that counts intentional homicide the way international statistics do; for the others, each "
+               f"chapter says what differs. "
+               + _page_link("How the series compare", f"{base}methods.html"))
+    # 6. claims
+    results = claims.check_all(cities)
+    if results:
+        counts = {}
+        for r in results:
+            counts[r.verdict] = counts.get(r.verdict, 0) + 1
+        verbs = {claims.HOLDS: ("holds", "hold"), claims.CAVEATS: ("holds with caveats", "hold with caveats"),
+                 claims.FAILS: ("does not hold", "do not hold"),
+                 claims.UNCHECKABLE: ("is not checkable with these data", "are not checkable with these data")}
+        parts = [f"{n} {verbs.get(v, (v, v))[0 if n == 1 else 1]}" for v, n in
+                 sorted(counts.items(), key=lambda kv: list(verbs).index(kv[0]) if kv[0] in verbs else 9)]
+        out.append(f"**Claims checked:** of {plural(len(results), 'claim')} about these cities tested against the "
+                   f"data, {join_and(parts)}. " + _page_link("See the claims", f"{base}comparison.html#claims-checked"))
+    return out
+
+
+def key_findings_md(cities, base: str = "") -> str:
+    return "\n".join(f"{i}. {f}" for i, f in enumerate(key_findings(cities, base), start=1))
+
+
 # --------------------------------------------------------------------------- comparison prose
 def comparison_table_html(cities) -> str:
     from . import metrics

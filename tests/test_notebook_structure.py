@@ -1,7 +1,8 @@
 """The notebook templates and the executed chapters have the structure the book promises:
 
 - the city template's first cell is exactly `# {{ name }}` (the runner puts the registry name there);
-- one `parameters` cell; every other code cell is hide-input, or remove-cell for pure plumbing;
+- one `parameters` cell; every other code cell is remove-input (the code stays in the executed notebook), or remove-cell for
+  pure plumbing;
 - no figure is typed in the templates' Markdown: numbers in prose are computed (Markdown outputs or glue);
 - no per-city branches in the template's code;
 - every executed city notebook (book/cities/*.ipynb) has the same H2 sections in the same order, no errors,
@@ -20,12 +21,15 @@ from citycases.cities import load_cities
 ROOT = Path(__file__).resolve().parent.parent
 CITY_TEMPLATE = ROOT / "notebooks" / "city.ipynb"
 COMPARISON_TEMPLATE = ROOT / "notebooks" / "comparison.ipynb"
+EVALUATIONS_TEMPLATE = ROOT / "notebooks" / "evaluations.ipynb"
+HOME_TEMPLATE = ROOT / "notebooks" / "home.ipynb"
+PAGE_TEMPLATES = [COMPARISON_TEMPLATE, EVALUATIONS_TEMPLATE, HOME_TEMPLATE]
 EXECUTED = sorted((ROOT / "book" / "cities").glob("*.ipynb"))
 
 SECTIONS = ["At a glance", "Sources and comparability", "Violence over time", "Monthly dynamics",
             "Interventions and turning points", "Governance and organised crime", "Where violence concentrates",
             "What the data can and cannot tell", "Data and citation"]
-CODE_TAGS = {"remove-input", "remove-cell", "hide-input"}  # hide-input: being phased out
+CODE_TAGS = {"remove-input", "remove-cell"}  # no "Show code cell source" buttons in the reading flow
 MYST_TARGET = re.compile(r"^\(([A-Za-z][\w-]*)\)=\s*$")
 
 
@@ -79,7 +83,7 @@ def test_city_template_parameters_and_tags():
     assert code[0] is params[0], "the parameters cell comes first"
     for c in code:
         tags = set(c["metadata"].get("tags", [])) - {"parameters"}
-        assert tags & CODE_TAGS, f"code cell without hide-input/remove-cell: {source(c)[:60]!r}"
+        assert tags & CODE_TAGS, f"code cell without remove-input/remove-cell: {source(c)[:60]!r}"
     setup = code[1]
     assert "setup_notebook()" in source(setup) and "load_city(city)" in source(setup)
     assert all(not c.get("outputs") for c in code), "templates are committed without outputs"
@@ -100,7 +104,18 @@ def test_comparison_template_structure():
             assert "parameters" not in c["metadata"].get("tags", [])
 
 
-@pytest.mark.parametrize("template", [CITY_TEMPLATE, COMPARISON_TEMPLATE], ids=lambda p: p.name)
+@pytest.mark.parametrize("template", PAGE_TEMPLATES, ids=lambda p: p.name)
+def test_page_templates_hide_their_code_and_set_up_first(template):
+    nb = load(template)
+    code = [c for c in nb["cells"] if c["cell_type"] == "code"]
+    assert "setup_notebook()" in source(code[0])
+    for c in code:
+        assert set(c["metadata"].get("tags", [])) & CODE_TAGS, f"{template.name}: {source(c)[:60]!r} is not hidden"
+    assert not any(c.get("outputs") for c in code), "templates are committed without outputs"
+    assert any("references_html()" in source(c) for c in code), f"{template.name} ends without its references"
+
+
+@pytest.mark.parametrize("template", [CITY_TEMPLATE, *PAGE_TEMPLATES], ids=lambda p: p.name)
 def test_no_typed_figures_in_template_markdown(template):
     nb = load(template)
     for c in nb["cells"]:
@@ -115,7 +130,7 @@ def test_typed_figure_detector_itself():
     assert typed_figures("a rate of 1,234.5 per") == ["1,234.5"]
 
 
-@pytest.mark.parametrize("template", [CITY_TEMPLATE, COMPARISON_TEMPLATE], ids=lambda p: p.name)
+@pytest.mark.parametrize("template", [CITY_TEMPLATE, *PAGE_TEMPLATES], ids=lambda p: p.name)
 def test_no_per_city_branches(template):
     nb = load(template)
     names = {c["slug"] for c in load_cities()} | {c["name"] for c in load_cities()}
@@ -158,14 +173,27 @@ def test_executed_city_notebooks_have_no_errors_or_warnings():
 
 
 def test_every_chart_is_followed_by_a_sourced_caption():
+    """A caption's source line is short (producers and numbers) and every number is in the page's references,
+    whose entries link the source."""
+    import re
     for path in executed_or_skip():
         outputs = [o for c in load(path)["cells"] for o in c.get("outputs", []) if o.get("data")]
+        refs = {}
+        for o in outputs:
+            for m in re.finditer(r'<li id="ref-(\d+)">(.*?)</li>', "".join(o["data"].get("text/html", ""))):
+                refs[m.group(1)] = m.group(2)
         for i, o in enumerate(outputs):
             html = "".join(o["data"].get("text/html", ""))
             if "citycases-chart" in html or "vega" in html.lower():
                 nxt = outputs[i + 1]["data"] if i + 1 < len(outputs) else {}
                 caption = "".join(nxt.get("text/markdown", ""))
-                assert "Source" in caption and "](http" in caption, f"{path.name}: chart without a sourced caption"
+                assert "Source" in caption, f"{path.name}: chart without a sourced caption"
+                numbers = re.findall(r'href="#ref-(\d+)"', caption)
+                assert numbers, f"{path.name}: caption cites no numbered reference: {caption[-200:]}"
+                for n in numbers:
+                    assert "http" in refs.get(n, ""), f"{path.name}: reference {n} missing or without a link"
+                line = re.sub(r"<a [^>]*>\[\d+\]</a>", "", caption.split("Source", 1)[1])
+                assert len(line) <= 160, f"{path.name}: source line longer than one line: {line!r}"
 
 
 def test_executed_outputs_add_no_headings():
