@@ -188,3 +188,37 @@ def test_axe_reports_serious_violations(browser_context, tmp_path):
     finally:
         page.close()
     assert any("image-alt" in f for f in found) and any("button-name" in f for f in found), found
+
+
+FIRST_SCREEN = {"width": 1280, "height": 800}
+
+
+def _chapter_pages() -> list[str]:
+    if not SITE.is_dir():
+        return ["(no site: run make book)"]
+    return (["book/intro.html"] +
+            sorted(str(p.relative_to(SITE)) for p in (SITE / "book" / "cities").glob("*.html")))
+
+
+@pytest.mark.parametrize("page_name", _chapter_pages())
+def test_first_screen_shows_the_main_chart(page_name, server, browser_context):
+    """At 1280x800 a chapter's (and the front page's) first screen holds its main chart, drawn, whole; the
+    screenshot of that first screen goes to artifacts/screenshots/first-screen/."""
+    if page_name.startswith("(no site"):
+        pytest.fail("no built site at _build/html: run `make book` first")
+    page = browser_context.new_page()
+    try:
+        page.set_viewport_size(FIRST_SCREEN)
+        page.goto(f"{server}/{page_name}", wait_until="load")
+        page.wait_for_function("() => { const el = document.querySelector('.citycases-chart');"
+                               " return el && el.querySelector('svg, canvas'); }", timeout=CHART_TIMEOUT_MS)
+        box = page.evaluate("""() => { const r = document.querySelector('.citycases-chart svg, .citycases-chart canvas')
+            .getBoundingClientRect(); return {top: r.top, bottom: r.bottom, height: r.height}; }""")
+        out = SHOTS / "first-screen"
+        out.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(out / (page_name.replace("/", "__").removesuffix(".html") + ".png")))
+    finally:
+        page.close()
+    assert box["height"] > 150, f"{page_name}: the first chart is only {box['height']:.0f} px high"
+    assert 0 <= box["top"] and box["bottom"] <= FIRST_SCREEN["height"], \
+        f"{page_name}: the main chart spans {box['top']:.0f}-{box['bottom']:.0f} px, not within the first screen"
