@@ -1,6 +1,6 @@
 # citycases: one command to build, one to test.
 #   make book    fresh clone -> .venv, npm ci, vendored chart scripts, data check, notebooks (papermill via doit),
-#                strict Jupyter Book build -> _build/html/index.html
+#                strict Jupyter Book build -> _build/html/index.html; each step runs only when its inputs changed
 #   make test    everything `make book` does, then all tests (unit+data, build, nbval, browser+axe)
 # CI (.ci/run) runs exactly `make test`. Reports land in artifacts/.
 
@@ -24,10 +24,16 @@ export PYTHONHASHSEED := 0
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 export PYDEVD_DISABLE_FILE_VALIDATION := 1
 
+# `$(STAMP) run NAME -- CMD` runs CMD only when NAME's inputs (files by content, the modules it imports, settings)
+# changed since CMD last succeeded: a second `make book` redoes nothing (citycases/stamps.py lists each step's inputs).
+STAMP := $(PY) -m citycases.stamps
+
 # The site is built from scratch in a staging folder and moved to $(SITE) only when the build succeeded without
-# a warning: a failed build never leaves a half-written site. Always clean (about 5 s): an incremental Sphinx build
-# writes slightly different pages (cache-busting ?v= ids on some assets) from a clean one, and the site must be
-# the same whoever builds it (tests/test_site.py compares a second clean build byte for byte).
+# a warning: a failed build never leaves a half-written site. Clean (about 5 s) whenever an input of the site
+# changed (book/, _config.yml, _toc.yml, CONTRIBUTING.md, the Sphinx extension, the environment), not at all
+# otherwise: an incremental Sphinx build writes slightly different pages (cache-busting ?v= ids on some assets)
+# from a clean one, and the site must be the same whoever builds it (tests/test_site.py compares a second clean
+# build byte for byte).
 STAGING := _build/.staging
 JB_BUILD := $(VENV)/bin/jupyter-book build . --config _config.yml --toc _toc.yml --builder html -n -W --keep-going \
             --path-output $(STAGING)
@@ -66,13 +72,14 @@ $(VENDOR)/%.min.js: node_modules/.package-lock.json
 data: venv
 	$(PY) -m citycases.derive
 	$(PY) -m citycases.pages
+	@$(STAMP) check data-check >/dev/null || $(STAMP) record data-check  # the tables now are the derivation
 
 # Pages generated from the registries (book/data.md, book/sources.md): `make book` fails if they are stale.
 pages: venv
 	$(PY) -m citycases.pages
 
 pages-check: venv
-	$(PY) -m citycases.pages --check
+	@$(STAMP) run pages-check -- $(PY) -m citycases.pages --check
 
 # Scaffold a new city: make new-city SLUG=bogota NAME="Bogotá" COUNTRY=COL [STEP=colombia_police]
 new-city: venv
@@ -80,19 +87,20 @@ new-city: venv
 	  || { echo 'usage: make new-city SLUG=bogota NAME="Bogotá" COUNTRY=COL [STEP=colombia_police]' >&2; exit 1; }
 	$(PY) -m citycases.scaffold --slug "$(SLUG)" --name "$(NAME)" --country "$(COUNTRY)" $(if $(STEP),--step "$(STEP)")
 
-# Re-derives every tidy table from the raw files (checksums verified) without writing; skipped, with a note,
-# where the raw sources are not available (e.g. GitHub runners): the data tests still validate data/.
-SOURCES ?= $(or $(CITYCASES_SOURCES),../shared/sources)
+# The data check (citycases/derive/_check.py): the committed tables in data/tidy are valid (file, line, field, fix),
+# then, where the raw sources are present, equal to a fresh derivation (raw files checksum-verified); where the
+# default ../shared/sources is absent (e.g. GitHub runners) the re-derivation is skipped with a note, but a
+# CITYCASES_SOURCES naming a missing folder is an error. Runs again only when a file under data/, a raw file,
+# a derivation step (or a module it imports) or the sources folder changed.
 data-check: venv
-	@if [ -d "$(SOURCES)" ]; then echo "$(PY) -m citycases.derive --check"; $(PY) -m citycases.derive --check; \
-	else echo "note: no raw sources at $(SOURCES): re-derivation check skipped"; fi
+	@$(STAMP) run data-check -- $(PY) -m citycases.derive --check
 
 # ---------------------------------------------------------------- book
 toc: venv
-	$(PY) -m citycases.toc --write
+	@$(STAMP) run toc -- $(PY) -m citycases.toc --write
 
 toc-check: venv
-	$(PY) -m citycases.toc --check
+	@$(STAMP) run toc-check -- $(PY) -m citycases.toc --check
 
 notebooks: venv
 	$(PY) -m citycases.run --jobs $(JOBS)
@@ -109,7 +117,8 @@ $(DOWNLOADS): $(VENV)/.installed data/cities.yml $(wildcard data/tidy/*.csv data
 	@mkdir -p $(@D) && touch $@
 
 site html: venv static toc-check pages-check downloads
-	@$(MAKE) --no-print-directory site-build
+	@if $(STAMP) check site; then echo "site: $(SITE) is up to date"; \
+	else $(MAKE) --no-print-directory site-build && $(STAMP) record site; fi
 
 # Only the Jupyter Book build and the swap (no prerequisites; tests/test_reliability.py runs it in a copy).
 site-build:
@@ -167,7 +176,7 @@ test-build: venv
 
 test-nbval: venv
 	$(call pytest,--nbval --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg \
-	  -p no:cacheprovider book/cities book/comparison.ipynb,nbval)
+	  -p no:cacheprovider book/cities book/comparison.ipynb book/evaluations.ipynb book/intro.ipynb,nbval)
 
 test-browser: venv node
 	$(call pytest,tests -m browser,browser)

@@ -7,6 +7,9 @@ Measures (papermill + doit runner, then the strict Jupyter Book build):
   * clean full build: no executed notebooks, no doit state, no _build
   * no-op rebuild: nothing changed
   * one-city change: one number in one city's rows of a tidy table
+and the whole `make book` command as a user types it (data check, toc, runner, pages check, downloads, site), in a
+second copy: clean (no executed notebooks, no doit state, no _build, no stamps), no-op (right after), and
+one-city (an event title of one city edited, then `make data`, timed apart, then `make book`);
   * the size of every page and of the shared assets; chart scripts per page; third-party requests
 and, in the same run, the alternative a user reaches for first: one notebook per city executed by Jupyter
 Book itself with its cache (execute_notebooks: cache). Targets are printed beside the measurements.
@@ -68,6 +71,53 @@ def env_for(repo: Path) -> dict:
 def build_cmd(strict: bool = True) -> list[str]:
     cmd = [str(JB), "build", ".", "--config", "_config.yml", "--toc", "_toc.yml", "--builder", "html", "--keep-going"]
     return cmd + (["-n", "-W"] if strict else [])
+
+
+def link_tools(repo: Path) -> None:
+    """`make` in a copy uses the checkout's .venv and node_modules (mtimes kept by the copy: nothing reinstalls)."""
+    for name in (".venv", "node_modules"):
+        if not (repo / name).exists():
+            (repo / name).symlink_to(ROOT / name)
+
+
+def make_book(repo: Path, env: dict) -> tuple[float, str]:
+    return sh(["make", "--no-print-directory", "book"], repo, env)
+
+
+def edit_one_event(repo: Path) -> str:
+    """Append a hand-made marker to the title of the first event of the first city with events (scratch copy)."""
+    for path in sorted((repo / "data" / "events").glob("*.csv")):
+        rows = list(csv.reader(io.StringIO(path.read_text(encoding="utf-8"))))
+        if len(rows) > 1:
+            rows[1][rows[0].index("title")] += " (bench edit)"
+            buf = io.StringIO()
+            csv.writer(buf, lineterminator="\n").writerows(rows)
+            path.write_text(buf.getvalue(), encoding="utf-8")
+            return f"data/events/{path.name}: one title edited"
+    sys.exit("bench: no event to edit")
+
+
+def whole_command(tmp: Path) -> dict:
+    """`make book` as typed, in its own copy: clean, no-op, one-city (after `make data`)."""
+    repo = copy_repo(tmp / "cmd")
+    link_tools(repo)
+    env = {k: v for k, v in env_for(repo).items() if k not in {"MAKEFLAGS", "MAKELEVEL", "MFLAGS"}}
+    from citycases.paths import sources_dir
+    raw = sources_dir()
+    if raw.is_dir():
+        env["CITYCASES_SOURCES"] = str(raw)
+    for p in [*(repo / "book" / "cities").glob("*.ipynb"), repo / "book" / "comparison.ipynb"]:
+        p.unlink(missing_ok=True)
+    out = {"sources": raw.is_dir()}
+    out["clean"], _ = make_book(repo, env)
+    out["noop"], log = make_book(repo, env)
+    out["noop_executed"] = re.findall(r"^executed (.+?) ->", log, re.M)
+    if raw.is_dir():
+        out["what"] = edit_one_event(repo)
+        out["make_data"], _ = sh(["make", "--no-print-directory", "data"], repo, env)
+        out["one_city"], log = make_book(repo, env)
+        out["one_city_executed"] = re.findall(r"^executed (.+?) ->", log, re.M)
+    return out
 
 
 def run_and_build(repo: Path, env: dict) -> dict:
@@ -149,6 +199,7 @@ def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--no-alternative", action="store_true", help="skip the execute_notebooks: cache comparison")
     ap.add_argument("--keep", action="store_true", help="keep the temporary copies (their paths are printed)")
+    ap.add_argument("--no-command", action="store_true", help="skip the whole-command (`make book`) timings")
     args = ap.parse_args(argv)
     if not (ROOT / "node_modules" / "vega" / "package.json").is_file():
         sys.exit("bench: run `make node` first (npm ci)")
@@ -164,6 +215,7 @@ def main(argv=None) -> int:
         what = change_one_city(repo)
         one = run_and_build(repo, env)
         pages, assets = sizes(repo / "_build" / "html")
+        cmd = None if args.no_command else whole_command(tmp)
         alt = None
         if not args.no_alternative:
             alt_repo = copy_repo(tmp / "alt")
@@ -185,6 +237,21 @@ def main(argv=None) -> int:
     row("clean full build", clean, TARGETS["clean"], f"{len(clean['executed'])} notebooks executed")
     row("no-op rebuild", noop, TARGETS["noop"], f"{len(noop['executed'])} executed")
     row("one-city data change", one, TARGETS["one_city"], f"{what}; re-executed: {', '.join(one['executed'])}")
+    if cmd:
+        print("\nThe whole command a user types: `make book` (data check, toc, runner, pages check, downloads, site)\n")
+        print(f"| {'case':<32} | make book | target        | notes")
+        print(f"|{'-' * 34}|-----------|---------------|------")
+        print(f"| {'clean (nothing built)':<32} | {cmd['clean']:9.1f} |               | data check "
+              f"{'with' if cmd['sources'] else 'without (no raw sources)'} re-derivation, every notebook, site")
+        ok = "ok" if cmd["noop"] <= TARGETS["noop"] else "OVER"
+        print(f"| {'no-op (right after)':<32} | {cmd['noop']:9.1f} | <= {TARGETS['noop']:>3.0f} s {ok:<4} | "
+              f"{len(cmd['noop_executed'])} executed, site not rebuilt")
+        if "one_city" in cmd:
+            print(f"| {'one-city (events file edited)':<32} | {cmd['one_city']:9.1f} |               | "
+                  f"{cmd['what']}; `make data` before it {cmd['make_data']:.1f} s; re-executed: "
+                  f"{', '.join(cmd['one_city_executed'])}")
+        else:
+            print("  (one-city case skipped: `make data` needs the raw sources; set CITYCASES_SOURCES)")
     if alt:
         print("\nAlternative: Jupyter Book executes one notebook per city itself (execute_notebooks: cache)\n")
         print(f"| {'step':<32} | total   | ours    | ratio (alternative / ours)")

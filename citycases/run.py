@@ -44,8 +44,12 @@ EVALUATIONS_OUT = BOOK / "evaluations.ipynb"
 EVALUATIONS = "evaluations"
 EVALUATIONS_SPEC = DATA / "evaluations.yml"
 # Pages executed once (no parameters), by target name: template, executed notebook, label in messages.
+HOME_TEMPLATE = NOTEBOOKS / "home.ipynb"
+HOME_OUT = BOOK / "intro.ipynb"
+HOME = "home"
 PAGES = {COMPARISON: (COMPARISON_TEMPLATE, COMPARISON_OUT, "the comparison notebook"),
-         EVALUATIONS: (EVALUATIONS_TEMPLATE, EVALUATIONS_OUT, "the evaluations notebook")}
+         EVALUATIONS: (EVALUATIONS_TEMPLATE, EVALUATIONS_OUT, "the evaluations notebook"),
+         HOME: (HOME_TEMPLATE, HOME_OUT, "the front page")}
 ARTIFACTS = ROOT / "artifacts"
 ERRORS_DIR = ARTIFACTS / "run"
 FAILED_DIR = ARTIFACTS / "failed"
@@ -124,6 +128,82 @@ def city_digest(slug: str) -> str:
         if path.stem in cited or not cited:
             feed(f"sources/{path.name}", path.read_text(encoding="utf-8"))
     return h.hexdigest()
+
+
+# --------------------------------------------------------------------------- stale tables
+# Hand-written files and the tidy table `make data` copies them into (after validating them).
+HAND_FILES = (("events", True), ("periods", True), ("breaks", False), ("differences", False))
+
+
+def _normal_rows(path: Path, table: str, city: str | None) -> list[tuple]:
+    """Rows of a CSV as comparable tuples in the tidy table's column order (values as validation writes them)."""
+    from . import schema
+
+    fields = {f["name"]: f["type"] for f in schema.TABLES[table]["fields"]}
+    with path.open(newline="", encoding="utf-8") as fh:
+        reader = csv.DictReader(fh)
+        rows = list(reader)
+
+    def norm(name: str, value) -> str:
+        v = (value or "").strip()
+        if v and fields.get(name) in ("integer", "number"):
+            try:
+                return repr(float(v))
+            except ValueError:
+                return v
+        return v
+
+    names = [n for n in fields if n != "city" or city is None]
+    out = [tuple(norm(n, r.get(n)) for n in names) for r in rows]
+    return sorted(((city,) + t if city is not None else t) for t in out)
+
+
+def stale_tables() -> list[str]:
+    """Why data/tidy is older than what `make data` derives it from, one sentence each (cheap: csv only).
+
+    A hand-written file (data/events/<slug>.csv, data/periods/<slug>.csv, data/breaks.csv,
+    data/differences.csv) whose rows are not the rows of its tidy table, or a city of data/cities.yml with no
+    rows of its primary series in data/tidy/homicides_annual.csv, means the notebooks would read stale tables."""
+    tidy = DATA / "tidy"
+    fix = "run `make data` (it validates the hand-written files and re-derives data/tidy), then run this again"
+    problems = []
+    for table, per_city in HAND_FILES:
+        target = tidy / f"{table}.csv"
+        sources = sorted((DATA / table).glob("*.csv")) if per_city else [DATA / f"{table}.csv"]
+        sources = [f for f in sources if f.is_file()]
+        if not sources:
+            continue
+        if not target.is_file():
+            problems.append(f"data/tidy/{table}.csv is missing (fix: {fix})")
+            continue
+        tidy_rows = _normal_rows(target, table, None)
+        for f in sources:
+            mine = _normal_rows(f, table, f.stem if per_city else None)
+            theirs = [r for r in tidy_rows if r[0] == f.stem] if per_city else tidy_rows
+            if mine != theirs:
+                rel = f.relative_to(DATA.parent) if f.is_relative_to(DATA.parent) else f
+                problems.append(f"{rel} changed since data/tidy/{table}.csv was derived: the tidy tables are stale "
+                                f"(fix: {fix})")
+    annual = tidy / "homicides_annual.csv"
+    if annual.is_file():
+        with annual.open(newline="", encoding="utf-8") as fh:
+            have = {(r.get("city"), r.get("series")) for r in csv.DictReader(fh)}
+        for c in _registry():
+            if (c["slug"], c["primary_series"]) not in have:
+                problems.append(f"data/tidy/homicides_annual.csv has no rows of city '{c['slug']}' (series "
+                                f"'{c['primary_series']}'): the tidy tables are older than data/cities.yml "
+                                f"(fix: {fix})")
+    return problems
+
+
+def registry_newer_than_tables() -> str | None:
+    """A note when data/cities.yml was edited after data/tidy was last written (a changed derive: block or series
+    only reaches the tables through `make data`)."""
+    tables = [p.stat().st_mtime_ns for p in (DATA / "tidy").glob("*.csv")]
+    if tables and CITIES_FILE.is_file() and CITIES_FILE.stat().st_mtime_ns > min(tables):
+        return ("note: data/cities.yml is newer than data/tidy/: if you changed a derive: block or a series, "
+                "run `make data` first")
+    return None
 
 
 # --------------------------------------------------------------------------- notebooks
@@ -335,6 +415,14 @@ def main(argv=None) -> int:
         return 2
     if args.execute:
         return execute_target(args.execute)
+    stale = stale_tables()
+    if stale:
+        for problem in stale:
+            print(f"error: {problem}", file=sys.stderr)
+        return 1
+    note = registry_newer_than_tables()
+    if note:
+        print(note, file=sys.stderr)
 
     from doit.doit_cmd import DoitMain
     from doit.cmd_base import ModuleTaskLoader
@@ -348,7 +436,7 @@ def main(argv=None) -> int:
         tasks = [s if s in PAGES else f"city:{s}" for s in args.slugs]
     else:
         prune_stale()
-        tasks = [f"city:{s}" for s in known] + ([] if args.no_comparison else [COMPARISON, EVALUATIONS])
+        tasks = [f"city:{s}" for s in known] + ([] if args.no_comparison else [COMPARISON, EVALUATIONS, HOME])
     ERRORS_DIR.mkdir(parents=True, exist_ok=True)
     for t in tasks:
         (ERRORS_DIR / f"{t.split(':')[-1]}.error").unlink(missing_ok=True)

@@ -155,5 +155,5 @@ def test_event_date_must_exist_in_the_calendar():
     events = pd.DataFrame({"city": ["testville"] * 2, "date": ["2010-02-28", "2010-02-30"],
                            "category": ["policing"] * 2, "title": ["hand-made event", "another hand-made event"],
                            "source_id": ["test_source"] * 2, "citation": [""] * 2, "citation_url": [""] * 2})
-    with pytest.raises(DataError, match=r"row 3, field 'date': table events: '2010-02-30' is not a date"):
+    with pytest.raises(DataError, match=r"line 3, field 'date': table events: '2010-02-30' is not a date"):
         check(events, "events")

@@ -13,6 +13,7 @@ Steps that cover many places read their parameters from data/cities.yml through
 """
 from __future__ import annotations
 
+import functools
 import importlib
 import json
 import os
@@ -107,6 +108,21 @@ def _coerce(df: pd.DataFrame, table: str, file: str) -> pd.DataFrame:
     return df
 
 
+def _file_lines(validate):
+    """Hand-written tables (schema.HAND_TABLES) are validated straight from their file, rows in file order: their
+    errors name the line an editor shows (header = line 1), not a row."""
+    @functools.wraps(validate)
+    def wrapper(df, table, **kw):
+        try:
+            return validate(df, table, **kw)
+        except DataError as exc:
+            if table not in schema.HAND_TABLES or exc.row is None:
+                raise
+            raise DataError(exc.file, exc.problem, line=exc.row, field=exc.field, fix=exc.fix) from None
+    return wrapper
+
+
+@_file_lines
 def validate_table(df: pd.DataFrame, table: str, *, registry: dict, cities: list[dict], file: str,
                    indicator_ids: dict[str, set] | None = None) -> pd.DataFrame:
     """Coerce types, then check required fields, constraints, keys and references. Returns sorted rows."""
@@ -172,7 +188,8 @@ def validate_table(df: pd.DataFrame, table: str, *, registry: dict, cities: list
             bad = present & ~col.astype("string").str.fullmatch(cons["pattern"]).fillna(False)
             if bad.any():
                 i = bad[bad].index[0]
-                raise DataError(file, f"table {table}: malformed value {col[i]!r}", row=i + 2, field=n)
+                raise DataError(file, f"table {table}: malformed value {col[i]!r}", row=i + 2, field=n,
+                                fix=f"write it as {f['description']}")
         if "maxLength" in cons:
             bad = present & (col.astype("string").str.len() > cons["maxLength"])
             if bad.any():
@@ -187,7 +204,8 @@ def validate_table(df: pd.DataFrame, table: str, *, registry: dict, cities: list
                         date.fromisoformat(d)
                     except ValueError:
                         raise DataError(file, f"table {table}: {d!r} is not a date in the calendar", row=i + 2,
-                                        field=n) from None
+                                        field=n, fix="check the day and month against the cited page; write "
+                                                     "YYYY-MM or YYYY when the day is not known") from None
     if table == "periods":
         for i, (s, e) in df[["start", "end"]].iterrows():
             if pd.notna(e) and period_bounds(e)[1] <= period_bounds(s)[0]:
