@@ -513,6 +513,9 @@ def headline_chart(city):
     periods = periods_frame(city, lo=lo, hi=hi, shift=-0.5)
     if len(periods):
         layers += _period_layers(periods, 260, lo, hi)
+    br = breaks_frame(city, [city.primary_series], lo=lo, hi=hi, shift=-0.5)
+    if m != metrics.RATE:
+        br = br[br["kind"] != "population"]
     small = d[(d["series"] == main) & d["homicides"].notna() & (d["homicides"] < SMALL_COUNT) & d["ci_low"].notna()]
     if len(small):
         layers.append(alt.Chart(small[["year", "ci_low", "ci_high", "segment"]]).mark_area(
@@ -524,6 +527,8 @@ def headline_chart(city):
         x=x, y="value:Q", color=colour, tooltip=tips,
         shape=alt.Shape("series:N", title=None, scale=alt.Scale(domain=labels, range=SHAPES[:len(labels)]),
                         legend=None)))
+    if len(br):
+        layers.append(_break_rules(br).encode(x=alt.X("t:Q", scale=alt.Scale(domain=[lo, hi], nice=False))))
     chart = alt.layer(*layers).properties(width=WIDTH, height=260)
     h = metrics.headline(city)
     unit = "per 100,000 inhabitants" if m == metrics.RATE else "homicides a year"
@@ -533,7 +538,7 @@ def headline_chart(city):
             f"in {h['latest']['year']}.")
     if len(small):
         desc += f" A shaded band shows the 95% interval where a year had fewer than {SMALL_COUNT} homicides."
-    desc += _context_description(periods, pd.DataFrame(columns=["date"]))
+    desc += _context_description(periods, br)
     cap = (f"Homicides in {city.name}, {unit}: the chapter's main series"
            + (f", with {city.country_name}'s national rate" if len(nat) else "")
            + (". Shaded bands: the periods described under What was happening" if len(periods) else "") + ".")
@@ -622,6 +627,10 @@ def monthly_chart(city, series: str | None = None):
     ev = events_frame(city, lo=float(d["t"].min()), hi=float(d["t"].max()))
     if not ev.empty:
         layers.append(_event_rules(ev))
+    br = breaks_frame(city, [m["series"].iloc[0]], lo=float(d["t"].min()), hi=float(d["t"].max()))
+    br = br[br["kind"] != "population"]   # counts: a new population base does not move them
+    if len(br):
+        layers.append(_break_rules(br))
     chart = alt.layer(*layers).properties(width=WIDTH, height=HEIGHT)
     first, last = T.month_label(m["month"].iloc[0]), T.month_label(m["month"].iloc[-1])
     peak_i = r["rolling_mean"].idxmax()
@@ -632,6 +641,7 @@ def monthly_chart(city, series: str | None = None):
                  f"{r.loc[peak_i, 'month'].strftime('%B %Y')}.")
     if not ev.empty:
         desc += f" Dashed vertical rules mark {T.plural(len(ev), 'dated event')}."
+    desc += _context_description(pd.DataFrame(columns=["label"]), br)
     cap = f"Monthly {what} in {city.name} ({city.series_label(sid)}), with the mean of the last 12 months."
     return _finish(chart, desc, cap, _sources_of(m), title=f"{city.name}: {what} per month")
 

@@ -323,3 +323,17 @@ def test_no_interval_band_where_counts_are_large():
     spec = charts.homicide_trend_chart(make_city(annual_rows=a)).to_dict(validate=False)
     assert not any("ci_low" in r and "rate" not in r for r in rows_of(spec))   # no band rows
     assert "95% interval" not in spec["description"]
+
+
+def test_breaks_are_drawn_on_the_headline_and_monthly_charts():
+    # HAND-MADE: a definition break in the main series, which also has monthly counts
+    t = np.arange(48)
+    breaks = pd.DataFrame({"city": ["testville"], "date": ["2002-06"], "series": ["main"], "kind": ["definition"],
+                           "description": ["Hand-made test break."], "source_id": ["test_source"],
+                           "citation": [None], "citation_url": [None]})
+    c = make_city(annual_rows=annual({y: 20 + y - 2000 for y in range(2000, 2006)}),
+                  monthly_rows=monthly(list((30 + (t % 5)).astype(int)), start="2000-01"), breaks=breaks)
+    for builder in (charts.headline_chart, charts.monthly_chart):
+        spec = builder(c).to_dict(validate=False)
+        assert any(r.get("description") == "Hand-made test break." for r in rows_of(spec)), builder.__name__
+        assert "break" in spec["description"], builder.__name__
