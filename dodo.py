@@ -25,7 +25,7 @@ DOIT_CONFIG = {
     "dep_file": str(ROOT / ".doit.db"),
     "backend": "json",
     "check_file_uptodate": "md5",
-    "default_tasks": ["city", "comparison", "evaluations"],
+    "default_tasks": ["city", "comparison", "evaluations", "home"],
     "verbosity": 2,
 }
 
@@ -74,5 +74,17 @@ def task_evaluations():
         "file_dep": inputs,
         "uptodate": [config_changed({"inputs": sorted(inputs)})],
         "targets": [str(run.EVALUATIONS_OUT)],
+        "verbosity": 2,
+    }
+
+
+def task_home():
+    """Execute the front page (small multiples and key findings of every city: depends on every data file)."""
+    inputs = _rel([run.HOME_TEMPLATE, *run.shared_code(), *run.data_files()])
+    return {
+        "actions": _execute(run.HOME),
+        "file_dep": inputs,
+        "uptodate": [config_changed({"inputs": sorted(inputs)})],
+        "targets": [str(run.HOME_OUT)],
         "verbosity": 2,
     }
