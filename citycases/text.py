@@ -478,11 +478,18 @@ def sources_section(city) -> str:
                          f"substitute for the main series.")
         elif not d["years"]:
             notes.append(f"{lab} shares no year with the main series.")
+        elif int(d["years"]) == 1:
+            more = "higher" if d["mean_diff_pct"] > 0 else "lower"
+            notes.append(f"{lab} is {pct(abs(d['mean_diff_pct']), 0, False)} {more} than the main series in "
+                         f"{int(d['first'])}, the only year both have.")
+        elif abs(d["max_abs_diff_pct"]) <= 5:
+            notes.append(f"{lab} agrees with the main series to within {pct(abs(d['max_abs_diff_pct']), 0, False)} "
+                         f"in every year both have ({year_span(d['first'], d['last'])}).")
         else:
-            more = "more" if d["mean_diff_pct"] > 0 else "fewer"
-            notes.append(f"Where {lab} and the main series overlap ({year_span(d['first'], d['last'])}, "
-                         f"{plural(int(d['years']), 'year')}), {lab} counts on average {pct(abs(d['mean_diff_pct']), 0, False)} "
-                         f"{more} homicides; the largest gap is {pct(d['max_abs_diff_pct'])} in {int(d['max_year'])}.")
+            more = "higher" if d["mean_diff_pct"] > 0 else "lower"
+            notes.append(f"{lab} runs {pct(abs(d['mean_diff_pct']), 0, False)} {more} than the main series on "
+                         f"average over the years both have ({year_span(d['first'], d['last'])}); the two differ "
+                         f"most in {int(d['max_year'])}, by {pct(abs(d['max_abs_diff_pct']), 0, False)}.")
     if notes:
         out += ["**Where the series differ.**", ""] + [f"- {n}" for n in notes]
     else:
@@ -971,12 +978,12 @@ def comparison_table_html(cities) -> str:
         "Like-for-like": ["yes" if v else f"no: {names[s].comparable_note}" for s, v in zip(t["slug"], t["like_for_like"])],
         "Measure": t["measure"].map({"homicide_rate": "per 100,000", "homicides": "homicides"}),
         "Peak year": t["peak_year"].astype("Int64"),
-        "Peak": t["peak"].round(1),
+        "Peak": [sig(v) for v in t["peak"]],
         "Latest year": t["latest_year"].astype("Int64"),
-        "Latest": t["latest"].round(1),
-        "Change from peak (%)": t["change_from_peak"].round(0),
+        "Latest": [sig(v) for v in t["latest"]],
+        "Change from peak": [pct(v) if not is_missing(v) else "" for v in t["change_from_peak"]],
         "Years to halve": t["years_to_halve"].astype("Int64"),
-        "Ratio to national rate": t["ratio_to_national"].round(2),
+        "Ratio to national rate": [ratio(v) if not is_missing(v) else "" for v in t["ratio_to_national"]],
         "Ratio year": t["ratio_year"].astype("Int64"),
         "Years covered": [year_span(a, b) for a, b in zip(t["first_year"], t["last_year"])],
         "Missing years": t["missing_years"].astype("Int64"),
@@ -1062,11 +1069,12 @@ def governance_table_html(cities) -> str:
     for c in cities:
         last = metrics.latest(c.comparable, metrics.RATE)
         row = {"City": c.name, "Country": c.country_name,
-               "Latest rate per 100,000": round(last["value"], 2) if last else None,
+               "Latest rate per 100,000": sig(last["value"]) if last else None,
                "Rate year": last["year"] if last else None}
         for ind in GOVERNANCE_HEADLINE:
             v = metrics.latest_country_value(c, ind)
-            row[c.definition(ind)["label"]] = f"{v['value']:.2f} ({v['year']})" if v else ""
+            # value and year stay on one line (a no-break space), rounded for people
+            row[c.definition(ind)["label"]] = f"{sig(v['value'], 2)}\u00a0({v['year']})" if v else ""
         rows.append(row)
     return table_html(pd.DataFrame(rows), index=False, label="City homicide rates and national scores")
 

@@ -87,3 +87,15 @@ def test_summary_is_plain_sentences_with_computed_figures():
     assert "too small to tell apart from year-to-year chance" in small
     assert "chance alone could move a year's figure by about" in small
     assert 3 <= small.count(". ") + 1 <= 6
+
+
+def test_series_differences_in_plain_words():
+    # HAND-MADE: 'close' within 2% of the main series, 'high' 20% above it, 'one' sharing a single year
+    main = {2000: 100, 2001: 100, 2002: 100}
+    a = pd.concat([annual(main), annual({y: 102 for y in main}, series="close"),
+                   annual({y: 120 for y in main}, series="high"), annual({2001: 110}, series="one")],
+                  ignore_index=True)
+    out = text.sources_section(make_city(annual_rows=a))
+    assert "Series close agrees with the main series to within 2% in every year both have (2000–2002)" in out
+    assert "Series high runs 20% higher than the main series on average" in out
+    assert "Series one is 10% higher than the main series in 2001, the only year both have" in out
