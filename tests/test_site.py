@@ -43,9 +43,9 @@ def test_failed_site_build_leaves_the_previous_site_intact(tmp_path, site):
     previous = repo / "_build" / "html"
     (previous / "book").mkdir(parents=True)
     (previous / "index.html").write_text("<p>previous site (HAND-MADE TEST FIXTURE)</p>\n", encoding="utf-8")
-    (previous / "book" / "intro.html").write_text("<p>previous intro (HAND-MADE)</p>\n", encoding="utf-8")
+    (previous / "book" / "methods.html").write_text("<p>previous methods page (HAND-MADE)</p>\n", encoding="utf-8")
     before = snapshot(previous)
-    intro = repo / "book" / "intro.md"
+    intro = repo / "book" / "methods.md"   # a Markdown page (the front page is an executed notebook)
     original = intro.read_text(encoding="utf-8")
 
     intro.write_text(original + "\n\nHand-made broken reference: {ref}`hand-made-missing-label`.\n", encoding="utf-8")
@@ -60,7 +60,7 @@ def test_failed_site_build_leaves_the_previous_site_intact(tmp_path, site):
     intro.write_text(original + "\n\nHand-made sentence added by a test.\n", encoding="utf-8")
     r = make(repo, "site-build")
     assert r.returncode == 0, r.stdout[-3000:] + r.stderr[-2000:]
-    assert "Hand-made sentence added by a test." in (previous / "book" / "intro.html").read_text(encoding="utf-8")
+    assert "Hand-made sentence added by a test." in (previous / "book" / "methods.html").read_text(encoding="utf-8")
     assert "HAND-MADE TEST FIXTURE" not in (previous / "index.html").read_text(encoding="utf-8")
     assert sorted(p.name for p in (repo / "_build").iterdir()) == ["html"], "leftover folders"
 
