@@ -167,9 +167,10 @@ def test_hostile_text_fires_nothing_in_a_browser(hostile):
             # hover the events' dashed rules until a tooltip shows a hostile event title
             tip = ""
             rules = page.locator(".citycases-chart svg .mark-rule.role-mark line")
-            for i in range(min(rules.count(), 20)):
+            # (rule marks also draw intervals and series breaks: try them all, events come after them)
+            for i in range(min(rules.count(), 300)):
                 try:
-                    rules.nth(i).hover(timeout=1_000, force=True)
+                    rules.nth(i).hover(timeout=300, force=True)
                 except Exception:
                     continue
                 page.wait_for_timeout(100)
