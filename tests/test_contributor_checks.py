@@ -88,7 +88,7 @@ def test_event_without_a_source(tmp_path):
     with pytest.raises(DataError) as err:
         derive.load_events({}, load_cities(), folder=tmp_path)
     msg = str(err.value)
-    assert f"{slug}.csv, row 2, field 'source_id': event has no source" in msg
+    assert f"{slug}.csv, line 2, field 'source_id': event has no source" in msg and "fix:" in msg
 
 
 def test_chapter_missing_from_toc(tmp_path):

@@ -90,7 +90,7 @@ def test_event_files_need_a_source(tmp_path):
     (folder / "testville.csv").write_text(
         "date,category,title,source_id,citation,citation_url\n2010-01-01,policing,hand-made event,,,\n",
         encoding="utf-8")
-    with pytest.raises(DataError, match="row 2, field 'source_id': event has no source"):
+    with pytest.raises(DataError, match="line 2, field 'source_id': event has no source"):
         derive.load_events(REGISTRY, CITIES, folder=folder)
 
 

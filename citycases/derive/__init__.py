@@ -19,14 +19,14 @@ import json
 import os
 import pkgutil
 import re
-import tempfile
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
 import pandas as pd
 
-from .. import schema
+from .. import schema, settings
+from ..files import atomic_write  # noqa: F401  (derive.atomic_write: its old home)
 from . import _params
 from ..cities import counts_only, load_cities
 from ..errors import DataError
@@ -273,10 +273,12 @@ def _read_hand_file(path: Path, table: str, columns: list[str]) -> pd.DataFrame:
         raise DataError(rel, f"columns must be exactly {columns}; found {list(df.columns)}")
     for i, r in df.iterrows():
         if not r.get("source_id") and not r["citation_url"]:
-            raise DataError(rel, f"{table[:-1]} has no source: give a source_id or a citation_url",
-                            row=i + 2, field="source_id")
+            raise DataError(rel, f"{table[:-1]} has no source", line=i + 2, field="source_id",
+                            fix="give a source_id from data/sources/ or a citation and the citation_url of a page "
+                                "that states it")
         if r["citation_url"] and not r["citation_url"].startswith(("http://", "https://")):
-            raise DataError(rel, f"citation_url is not a URL: {r['citation_url']!r}", row=i + 2, field="citation_url")
+            raise DataError(rel, f"citation_url is not a URL: {r['citation_url']!r}", line=i + 2, field="citation_url",
+                            fix="give the full address, starting with https://")
     return df
 
 
@@ -343,20 +345,6 @@ def _format(df: pd.DataFrame, table: str) -> pd.DataFrame:
 
 def to_csv_text(df: pd.DataFrame, table: str) -> str:
     return _format(df, table).to_csv(index=False, lineterminator="\n")
-
-
-def atomic_write(path: Path, text: str) -> None:
-    """Write to a temporary file beside the target, then rename: readers never see half a file."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
-            fh.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
 
 
 def datapackage(tables: dict[str, pd.DataFrame], registry: dict[str, Source]) -> dict:
@@ -451,8 +439,8 @@ def derive_all(*, sources_root: Path | None = None, out_dir: Path = TIDY, steps:
 
 
 # A city whose registry entry does not say `population: none` needs this many years with a rate of its primary
-# series (a rate needs a population of the same territory as the count).
-MIN_RATE_YEARS = 5
+# series (a rate needs a population of the same territory as the count); set in citycases/settings.py.
+MIN_RATE_YEARS = settings.MIN_RATE_YEARS
 
 
 def check_coverage(tables: dict[str, pd.DataFrame], cities: list[dict]) -> None:
