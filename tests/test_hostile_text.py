@@ -1,7 +1,8 @@
 """Text from the data is shown as text everywhere: Markdown, tables, chart titles, descriptions and tooltips.
 
 A FIXTURE data folder (a temporary copy of data/; CITYCASES_DATA points the code at it) gets HAND-MADE hostile
-text in Milan's name, in the title of two of Milan's events and in the title of a source its chapter cites. The
+text in Milan's name, in the title of two of Milan's events, in a context period's label and description and in
+the title of a source its chapter cites. The
 city template is executed for Milan by the runner into a temporary book, which is built by Jupyter Book with the
 book's own _config.yml (strict). The built page must contain no executable markup from the data (no <script>,
 no on* attribute, no <img> that came from it), the hostile strings must be there as visible text, and a browser
@@ -46,11 +47,19 @@ def _fixture_data(dest: Path) -> dict:
         rows = ev.index[ev["city"] == SLUG] if "city" in ev else ev.index
         ev.loc[rows[0], "title"], ev.loc[rows[-1], "title"] = titles
         ev.to_csv(events, index=False, lineterminator="\n")
+    # a context period's label and description (drawn as a band with a label, listed under What was happening)
+    period_label, period_text = f"War {SCRIPT}"[:40], f"Hand-made period description {HOSTILE}"
+    for periods in (dest / "periods" / f"{SLUG}.csv", dest / "tidy" / "periods.csv"):
+        pe = pd.read_csv(periods, dtype=str, keep_default_na=False)
+        rows = pe.index[pe["city"] == SLUG] if "city" in pe else pe.index
+        pe.loc[rows[0], "label"], pe.loc[rows[0], "description"] = period_label, period_text
+        pe.to_csv(periods, index=False, lineterminator="\n")
     src = dest / "sources" / f"{SOURCE}.yml"
     entry = yaml.safe_load(src.read_text(encoding="utf-8"))
     entry["title"] = f"{entry['title']} {HOSTILE}"
     src.write_text(yaml.safe_dump(entry, allow_unicode=True, sort_keys=False), encoding="utf-8")
-    return {"name": city["name"], "titles": titles, "source_title": entry["title"]}
+    return {"name": city["name"], "titles": titles, "source_title": entry["title"], "period_label": period_label,
+            "period_text": period_text}
 
 
 @pytest.fixture(scope="module")
@@ -134,7 +143,7 @@ def test_hostile_text_is_text_in_the_built_page(hostile):
     assert len(h1s) == 2 and all(hostile["name"] in h for h in h1s), h1s  # print-only title and page title
     assert plain(soup.title.get_text()).startswith(hostile["name"]), soup.title
     text = plain(soup.get_text())
-    for t in hostile["titles"] + [hostile["source_title"]]:
+    for t in hostile["titles"] + [hostile["source_title"], hostile["period_label"], hostile["period_text"]]:
         assert t in text, f"missing as text: {t}"
     refs = [plain(li.get_text()) for li in soup.select('li[id^="ref-"]')]
     assert any(hostile["source_title"] in t for t in refs), "the source title is not in the page's references"
@@ -143,6 +152,7 @@ def test_hostile_text_is_text_in_the_built_page(hostile):
     # the charts carry the hostile text as data strings (titles, tooltips), decoded intact from escaped JSON
     strings = [s for spec in _chart_specs(soup) for s in _strings(spec)]
     assert any(hostile["titles"][-1] == s for s in strings), "event title missing from the chart tooltips data"
+    assert any(hostile["period_label"] == s for s in strings), "period label missing from the chart bands' data"
     assert any(s.startswith(hostile["name"]) for s in strings), "city name missing from the chart titles"
 
 
