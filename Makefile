@@ -38,7 +38,7 @@ STAGING := _build/.staging
 JB_BUILD := $(VENV)/bin/jupyter-book build . --config _config.yml --toc _toc.yml --builder html -n -W --keep-going \
             --path-output $(STAGING)
 
-.PHONY: book venv node static downloads data pages pages-check new-city data-check toc toc-check notebooks site site-build html serve \
+.PHONY: book venv node static downloads data pages pages-check new-city data-check toc toc-check notebooks site site-build site-build-locked html serve \
         chromium test test-unit test-build test-nbval test-browser bench lock linkcheck clean help
 
 help:
@@ -103,7 +103,7 @@ toc-check: venv
 	@$(STAMP) run toc-check -- $(PY) -m citycases.toc --check
 
 notebooks: venv
-	$(PY) -m citycases.run --jobs $(JOBS)
+	@mkdir -p $(ART) && flock $(ART)/.notebooks.lock $(PY) -m citycases.run --jobs $(JOBS)
 
 # Per-city CSV downloads linked from the pages (book/_static/data/<slug>/) and the explorer page's data
 # (book/_static/data/explorer-data.js): generated from data/, not committed.
@@ -121,15 +121,19 @@ site html: venv static toc-check pages-check downloads
 	else $(MAKE) --no-print-directory site-build && $(STAMP) record site; fi
 
 # Only the Jupyter Book build and the swap (no prerequisites; tests/test_reliability.py runs it in a copy).
+# Two builds at once (two terminals, an editor's build-on-save) take turns: the lock keeps them from sharing the
+# staging folder, so neither can leave the site missing or half-written.
 site-build:
+	@mkdir -p $(ART) && flock $(ART)/.site.lock $(MAKE) --no-print-directory site-build-locked
+
+site-build-locked:
 	@mkdir -p $(ART) && rm -rf $(STAGING)
 	NO_COLOR=1 $(JB_BUILD) 2>&1 | sed -u 's/\x1b\[[0-9;]*m//g' | tee $(ART)/sphinx-build.log \
 	  || { echo "error: the site build failed (see $(ART)/sphinx-build.log); $(SITE) was left as it was" >&2; exit 1; }
 	@! grep -E "WARNING|ERROR|CRITICAL" $(ART)/sphinx-build.log >/dev/null \
 	  || { echo "error: the build logged warnings (see $(ART)/sphinx-build.log); $(SITE) was left as it was" >&2; \
 	       exit 1; }
-	@rm -rf _build/.html.old; if [ -d $(SITE) ]; then mv $(SITE) _build/.html.old; fi
-	@mv $(STAGING)/_build/html $(SITE) && rm -rf _build/.html.old $(STAGING)
+	@$(PY) -m citycases.swap $(STAGING)/_build/html $(SITE) && rm -rf $(STAGING)
 	@echo "site updated: $(SITE)"
 
 book: venv node static data-check toc notebooks

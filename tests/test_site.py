@@ -65,6 +65,42 @@ def test_failed_site_build_leaves_the_previous_site_intact(tmp_path, site):
     assert sorted(p.name for p in (repo / "_build").iterdir()) == ["html"], "leftover folders"
 
 
+@build
+def test_two_concurrent_site_builds_take_turns_and_never_lose_the_site(tmp_path, site):
+    """Two `make site-build` started together (two terminals): both succeed, one after the other (a lock), and
+    the published site exists at every moment and at the end."""
+    import threading
+    import time
+
+    repo = copy_checkout(tmp_path / "repo", "Makefile", "_config.yml", "_toc.yml", "book", "citycases", "CONTRIBUTING.md",
+                          "data")
+    previous = repo / "_build" / "html"
+    previous.mkdir(parents=True)
+    (previous / "index.html").write_text("<p>previous site (HAND-MADE TEST FIXTURE)</p>\n", encoding="utf-8")
+    missing, stop = [], threading.Event()
+
+    def watch():
+        while not stop.is_set():
+            if not (previous / "index.html").exists():
+                missing.append(time.time())
+            time.sleep(0.001)
+
+    t = threading.Thread(target=watch)
+    t.start()
+    try:
+        procs = [subprocess.Popen(["make", "--no-print-directory", "site-build"], cwd=repo, env=clean_env(),
+                                  stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True) for _ in range(2)]
+        outs = [p.communicate(timeout=900)[0] for p in procs]
+    finally:
+        stop.set()
+        t.join()
+    assert [p.returncode for p in procs] == [0, 0], "\n".join(o[-1500:] for o in outs)
+    assert missing == [], f"the site was missing {len(missing)} time(s) during the builds"
+    assert "HAND-MADE TEST FIXTURE" not in (previous / "index.html").read_text(encoding="utf-8")
+    assert (previous / "book" / "methods.html").is_file()
+    assert sorted(p.name for p in (repo / "_build").iterdir()) == ["html"], "leftover folders"
+
+
 # --------------------------------------------------------------------------- determinism
 @build
 def test_a_second_clean_site_build_is_identical(tmp_path, site):
