@@ -13,18 +13,17 @@ import altair as alt
 import numpy as np
 import pandas as pd
 
-from . import metrics
+from . import metrics, settings
 from . import text as T
+# Colours, greys, dash patterns, shapes and thresholds are set in citycases/settings.py (names kept here).
+from .settings import (  # noqa: F401  (BREAK_COLOUR ... SMALL_COUNT: charts.X is their old home)
+    ALT_DASHES, BREAK_COLOUR, BREAK_DASH, COUNTERFACTUAL_DASH, DARK_GREY, DASHED, DOTTED, EVENT_COLOUR, EVENT_DASH,
+    FADED, FADED_CITIES, GRID_GREY, INK, LIGHT_GREY, MID_GREY, MIN_POINTS, NATIONAL_COLOUR, PALETTE, PERIOD_FILLS,
+    REFERENCE_GREY, SHAPES, SMALL_COUNT, SOLID,
+)
 
-# Okabe-Ito, reordered so the first colours are the most distinct on white; yellow last (low contrast).
-PALETTE = ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000", "#F0E442"]
-NATIONAL_COLOUR = "#6b6b6b"      # grey, >= 4.5:1 on white
-EVENT_COLOUR = "#444444"
 WIDTH, HEIGHT = 620, 300
 LEGEND_LIMIT = 600
-# Dash patterns for a city's alternative series (the main series is solid, national rates dotted).
-ALT_DASHES = [[6, 3], [10, 4], [4, 2, 1, 2], [8, 2, 2, 2], [1, 3]]
-SHAPES = ["circle", "square", "triangle-up", "diamond", "cross", "triangle-down", "wedge", "stroke"]
 SMALL_WIDTH, SMALL_HEIGHT = 230, 160  # two panels side by side fit the page column
 FONT = "system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif"
 
@@ -33,11 +32,11 @@ def _theme() -> dict:
     return {"config": {
         "font": FONT,
         "view": {"stroke": None, "continuousWidth": WIDTH, "continuousHeight": HEIGHT},
-        "axis": {"labelFontSize": 12, "titleFontSize": 12, "titleFontWeight": "normal", "gridColor": "#e6e6e6",
-                 "labelColor": "#333333", "titleColor": "#333333", "domainColor": "#888888", "tickColor": "#888888"},
+        "axis": {"labelFontSize": 12, "titleFontSize": 12, "titleFontWeight": "normal", "gridColor": GRID_GREY,
+                 "labelColor": DARK_GREY, "titleColor": DARK_GREY, "domainColor": MID_GREY, "tickColor": MID_GREY},
         "legend": {"labelFontSize": 12, "titleFontSize": 12, "titleFontWeight": "normal", "orient": "bottom",
                    "direction": "vertical", "labelLimit": LEGEND_LIMIT},
-        "title": {"fontSize": 14, "fontWeight": "bold", "anchor": "start", "color": "#222222"},
+        "title": {"fontSize": 14, "fontWeight": "bold", "anchor": "start", "color": INK},
         "header": {"labelFontSize": 12, "titleFontSize": 12},
         "line": {"strokeWidth": 2},
         "point": {"size": 30, "filled": True},
@@ -65,7 +64,7 @@ def _city_scale(cities) -> alt.Scale:
 
 # Colour is never the only thing telling cities apart: each city also has its own dash pattern and point shape
 # (by registry position, like its colour), in the same legend.
-CITY_DASHES = [[1, 0]] + ALT_DASHES
+CITY_DASHES = [SOLID] + ALT_DASHES
 
 
 def _city_dash(cities, field: str = "city") -> alt.StrokeDash:
@@ -183,17 +182,11 @@ def events_frame(city, *, lo: float | None = None, hi: float | None = None) -> p
 
 
 def _event_rules(events: pd.DataFrame):
-    return alt.Chart(events).mark_rule(color=EVENT_COLOUR, strokeDash=[3, 3], strokeWidth=1.2, opacity=0.8).encode(
+    return alt.Chart(events).mark_rule(color=EVENT_COLOUR, strokeDash=EVENT_DASH, strokeWidth=1.2, opacity=0.8).encode(
         x=alt.X("t:Q"),
         tooltip=[alt.Tooltip("event:N", title="Event"), alt.Tooltip("date:N", title="Date"),
                  alt.Tooltip("category:N", title="Kind"), alt.Tooltip("source:N", title="Source")],
     )
-
-
-BREAK_COLOUR = "#8b1a1a"          # dark red, >= 4.5:1 on white; breaks also differ from events by dash
-BREAK_DASH = [8, 3, 2, 3]
-PERIOD_FILLS = ["#9e9e9e", "#c7b28a"]  # alternate neighbouring bands (grey, sand), drawn very light
-SMALL_COUNT = 100                 # below this many homicides a year, a rate's interval is drawn as a band
 
 
 def _citation_text(city, row) -> str:
@@ -261,7 +254,7 @@ def _period_layers(periods: pd.DataFrame, height: int, lo: float, hi: float):
     layers = [band]
     for lane in sorted(set(periods["lane"])):
         layers.append(alt.Chart(periods[periods["lane"] == lane]).mark_text(
-            align="left", baseline="top", dx=3, fontSize=9, color="#333333", clip=True, limit=110).encode(
+            align="left", baseline="top", dx=3, fontSize=9, color=DARK_GREY, clip=True, limit=110).encode(
             x=alt.X("t0:Q", scale=xs), y=alt.value(4 + 12 * int(lane)), text="label:N", tooltip=tips))
     return layers
 
@@ -337,6 +330,32 @@ def with_segments(d: pd.DataFrame, by: str, x: str = "year") -> pd.DataFrame:
 _SEGMENT = alt.Detail("segment:N")
 
 
+def _legend_isolate(field: str, faded: float = FADED):
+    """Click a legend entry to isolate it: the legend selection on `field` and the opacity encoding that keeps
+    what it picked and fades the rest to `faded`."""
+    sel = alt.selection_point(fields=[field], bind="legend")
+    return sel, _fade(sel, 1, faded)
+
+
+def _fade(sel, picked: float, faded: float):
+    """Opacity `picked` for what the legend selection `sel` picked, `faded` for the rest."""
+    return alt.condition(sel, alt.value(picked), alt.value(faded))
+
+
+def _lines_and_points(data, enc: dict, *, sel=None, line: dict | None = None, point: dict | None = None,
+                      line_enc: dict | None = None, point_enc: dict | None = None, point_data=None) -> list:
+    """Two layers sharing the encodings `enc`: lines broken at gaps in the data (detail=segment, see
+    with_segments), carrying the legend selection `sel`, and points over them. `data` is a DataFrame or a
+    base chart (e.g. with a transform); `line`/`point` are mark properties, `line_enc`/`point_enc` extra
+    encodings of one layer, `point_data` other rows for the points."""
+    base = data if isinstance(data, alt.Chart) else alt.Chart(data)
+    lines = base.mark_line(**(line or {})).encode(**enc, **(line_enc or {}), detail=_SEGMENT)
+    if sel is not None:
+        lines = lines.add_params(sel)
+    points = (base if point_data is None else alt.Chart(point_data)).mark_point(**(point or {}))
+    return [lines, points.encode(**enc, **(point_enc or {}))]
+
+
 def _scale_param():
     return alt.param(name="yscale", value="linear",
                      bind=alt.binding_radio(options=["linear", "log"], name="Vertical scale: "))
@@ -396,13 +415,13 @@ def homicide_trend_chart(city, *, with_events: bool = True):
     for lab in labels:
         colours.append(NATIONAL_COLOUR if lab.endswith("national rate") else city_colour(city))
     alt_dashes = iter(ALT_DASHES * 3)
-    dashes = [[1, 0] if i == 0 else ([2, 2] if lab.endswith("national rate") else next(alt_dashes))
+    dashes = [SOLID if i == 0 else (DOTTED if lab.endswith("national rate") else next(alt_dashes))
               for i, lab in enumerate(labels)]
     pos = d["rate"][d["rate"] > 0]
     lo, hi = float(pos.min()) if len(pos) else 0.1, float(d["rate"].max())
     scale = _scale_param()
     calc, y = _scaled_y("rate", lo, hi, "Homicides per 100,000 inhabitants")
-    sel = alt.selection_point(fields=["series"], bind="legend")
+    sel, opacity = _legend_isolate("series")
     colour = alt.Color("series:N", title=None, scale=alt.Scale(domain=labels, range=colours),
                        legend=alt.Legend(symbolType="stroke", labelLimit=LEGEND_LIMIT, symbolStrokeWidth=2))
     base = alt.Chart(d).transform_calculate(y_plot=calc)
@@ -410,16 +429,15 @@ def homicide_trend_chart(city, *, with_events: bool = True):
                                                                           float(d["t"].max()) + 0.5], nice=False)),
                y=y, color=colour,
                strokeDash=alt.StrokeDash("series:N", title=None, scale=alt.Scale(domain=labels, range=dashes)),
-               opacity=alt.condition(sel, alt.value(1), alt.value(0.15)))
+               opacity=opacity)
     tips = [alt.Tooltip("series:N", title="Series"), alt.Tooltip("year:O", title="Year"),
             alt.Tooltip("rate:Q", title="Per 100,000", format=",.1f"),
             alt.Tooltip("ci_low:Q", title="95% interval from", format=",.1f"),
             alt.Tooltip("ci_high:Q", title="to", format=",.1f"),
             alt.Tooltip("homicides:Q", title="Homicides", format=","), alt.Tooltip("status:N", title="Status")]
-    lines = base.mark_line().encode(**enc, detail=_SEGMENT).add_params(sel)
-    points = base.mark_point(size=22).encode(
-        **enc, tooltip=tips, shape=alt.Shape("series:N", title=None,
-                                             scale=alt.Scale(domain=labels, range=SHAPES[:len(labels)])))
+    lines_and_points = _lines_and_points(base, enc, sel=sel, point={"size": 22}, point_enc={
+        "tooltip": tips, "shape": alt.Shape("series:N", title=None,
+                                            scale=alt.Scale(domain=labels, range=SHAPES[:len(labels)]))})
     x_lo, x_hi = float(d["t"].min()) - 0.5, float(d["t"].max()) + 0.5
     layers = []
     periods = periods_frame(city, lo=x_lo, hi=x_hi, shift=-0.5) if with_events else periods_frame(city).iloc[0:0]
@@ -434,16 +452,16 @@ def homicide_trend_chart(city, *, with_events: bool = True):
         band = alt.Chart(sb).transform_calculate(y_plot=lo_calc, y_hi=hi_calc).mark_area(opacity=0.18).encode(
             x=enc["x"], y=y, y2="y_hi:Q", color=alt.Color("series:N", scale=alt.Scale(domain=labels, range=colours),
                                                        legend=None),
-            detail=_SEGMENT, opacity=alt.condition(sel, alt.value(0.18), alt.value(0.03)),
+            detail=_SEGMENT, opacity=_fade(sel, 0.18, 0.03),
             tooltip=[alt.Tooltip("series:N", title="Series"), alt.Tooltip("year:O", title="Year"),
                      alt.Tooltip("ci_low:Q", title="95% interval from", format=",.1f"),
                      alt.Tooltip("ci_high:Q", title="to", format=",.1f")])
         ticks = alt.Chart(sb).transform_calculate(y_plot=lo_calc, y_hi=hi_calc).mark_rule(strokeWidth=1).encode(
             x=enc["x"], y=y, y2="y_hi:Q", color=alt.Color("series:N", scale=alt.Scale(domain=labels, range=colours),
                                                        legend=None),
-            opacity=alt.condition(sel, alt.value(0.5), alt.value(0.05)))
+            opacity=_fade(sel, 0.5, 0.05))
         layers += [band, ticks]
-    layers += [lines, points]
+    layers += lines_and_points
     ev = events_frame(city, lo=x_lo, hi=x_hi) if with_events else None
     if ev is not None and not ev.empty:
         layers.append(_event_rules(ev))
@@ -503,7 +521,7 @@ def headline_chart(city):
     x = alt.X("year:Q", axis=_year_axis(None), scale=alt.Scale(domain=[lo, hi], nice=False))
     colour = alt.Color("series:N", title=None, scale=alt.Scale(domain=labels, range=colours),
                        legend=alt.Legend(orient="top", symbolType="stroke", labelLimit=LEGEND_LIMIT))
-    dash = alt.StrokeDash("series:N", title=None, scale=alt.Scale(domain=labels, range=[[1, 0], [2, 2]][:len(labels)]))
+    dash = alt.StrokeDash("series:N", title=None, scale=alt.Scale(domain=labels, range=[SOLID, DOTTED][:len(labels)]))
     tips = [alt.Tooltip("series:N", title="Series"), alt.Tooltip("year:O", title="Year"),
             alt.Tooltip("value:Q", title=ytitle, format=",.1f"),
             alt.Tooltip("ci_low:Q", title="95% interval from", format=",.1f"),
@@ -520,13 +538,12 @@ def headline_chart(city):
     if len(small):
         layers.append(alt.Chart(small[["year", "ci_low", "ci_high", "segment"]]).mark_area(
             color=city_colour(city), opacity=0.18).encode(x=x, y="ci_low:Q", y2="ci_high:Q", detail=_SEGMENT))
-    layers.append(alt.Chart(d).mark_line(strokeWidth=2.5).encode(
-        x=x, y=alt.Y("value:Q", title=ytitle, scale=alt.Scale(zero=True)), color=colour, strokeDash=dash,
-        detail=_SEGMENT))
-    layers.append(alt.Chart(d).mark_point(size=18, filled=True).encode(
-        x=x, y="value:Q", color=colour, tooltip=tips,
-        shape=alt.Shape("series:N", title=None, scale=alt.Scale(domain=labels, range=SHAPES[:len(labels)]),
-                        legend=None)))
+    layers += _lines_and_points(
+        d, {"x": x, "color": colour}, line={"strokeWidth": 2.5}, point={"size": 18, "filled": True},
+        line_enc={"y": alt.Y("value:Q", title=ytitle, scale=alt.Scale(zero=True)), "strokeDash": dash},
+        point_enc={"y": "value:Q", "tooltip": tips,
+                   "shape": alt.Shape("series:N", title=None, legend=None,
+                                      scale=alt.Scale(domain=labels, range=SHAPES[:len(labels)]))})
     if len(br):
         layers.append(_break_rules(br).encode(x=alt.X("t:Q", scale=alt.Scale(domain=[lo, hi], nice=False))))
     chart = alt.layer(*layers).properties(width=WIDTH, height=260)
@@ -565,22 +582,19 @@ def series_comparison_chart(city):
     d["series"] = d["series"].map(lambda s: city.series_label(s))
     d = d.assign(year=d["year"].astype(int), homicides=d["homicides"].astype(int))
     d = with_segments(d, "series")
-    dashes = [[1, 0]] + (ALT_DASHES * 3)[:len(labels) - 1]
-    shapes = SHAPES
-    sel = alt.selection_point(fields=["series"], bind="legend")
+    dashes = [SOLID] + (ALT_DASHES * 3)[:len(labels) - 1]
+    sel, opacity = _legend_isolate("series")
     enc = dict(x=alt.X("year:Q", axis=_year_axis()),
                y=alt.Y("homicides:Q", title="Homicides (victims per year)"),
                color=alt.Color("series:N", title=None, scale=alt.Scale(domain=labels, range=[city_colour(city)] * len(labels)),
                                legend=alt.Legend(symbolType="stroke", labelLimit=LEGEND_LIMIT)),
                strokeDash=alt.StrokeDash("series:N", title=None, scale=alt.Scale(domain=labels, range=dashes)),
-               opacity=alt.condition(sel, alt.value(1), alt.value(0.15)))
-    lines = alt.Chart(d[["series", "year", "homicides", "segment"]]).mark_line().encode(
-        **enc, detail=_SEGMENT).add_params(sel)
-    points = alt.Chart(d[["series", "year", "homicides"]]).mark_point().encode(
-        **enc, shape=alt.Shape("series:N", scale=alt.Scale(domain=labels, range=shapes[:len(labels)]), title=None),
-        tooltip=[alt.Tooltip("series:N", title="Series"), alt.Tooltip("year:O", title="Year"),
-                 alt.Tooltip("homicides:Q", title="Homicides", format=",")])
-    layers = [lines, points]
+               opacity=opacity)
+    layers = _lines_and_points(d[["series", "year", "homicides", "segment"]], enc, sel=sel,
+                               point_data=d[["series", "year", "homicides"]], point_enc={
+        "shape": alt.Shape("series:N", scale=alt.Scale(domain=labels, range=SHAPES[:len(labels)]), title=None),
+        "tooltip": [alt.Tooltip("series:N", title="Series"), alt.Tooltip("year:O", title="Year"),
+                    alt.Tooltip("homicides:Q", title="Homicides", format=",")]})
     br = breaks_frame(city, ids, lo=float(d["year"].min()) - 0.5, hi=float(d["year"].max()) + 0.5, shift=-0.5)
     br = br[br["kind"] != "population"]   # counts: a new population base does not move them
     if len(br):
@@ -666,7 +680,7 @@ def seasonality_chart(city, series: str | None = None):
                                    alt.Tooltip("low:Q", title="95% interval from", format=".2f"),
                                    alt.Tooltip("high:Q", title="to", format=".2f"),
                                    alt.Tooltip("n:Q", title="Years")])
-    one = alt.Chart(pd.DataFrame({"y": [1.0]})).mark_rule(color="#888888").encode(y="y:Q")
+    one = alt.Chart(pd.DataFrame({"y": [1.0]})).mark_rule(color=MID_GREY).encode(y="y:Q")
     chart = alt.layer(one, bars, pts).properties(width=WIDTH, height=220)
     desc = (f"Dot chart of how each calendar month's {what} in {city.name} compare with the surrounding "
             f"12-month average, over {s['years']} years, with 95% intervals. Highest: {s['high_month']}; lowest: "
@@ -701,9 +715,9 @@ def intervention_chart(city, effects: pd.DataFrame, fits: dict, max_events: int 
                                                         alt.Tooltip("fitted:Q", title="Fitted", format=",.1f")])
         fit = base.mark_line(color=colour, strokeWidth=2, clip=True).encode(x=x, y="fitted:Q", detail="part:N")
         cf = base.transform_filter("datum.part === 'after'").mark_line(
-            color=NATIONAL_COLOUR, strokeDash=[4, 3], clip=True).encode(x=x, y="counterfactual:Q")
+            color=NATIONAL_COLOUR, strokeDash=COUNTERFACTUAL_DASH, clip=True).encode(x=x, y="counterfactual:Q")
         rule = alt.Chart(pd.DataFrame({"t": [round(fits[int(e['event_index'])].break_t, 4)]})).mark_rule(
-            color=EVENT_COLOUR, strokeDash=[3, 3]).encode(x="t:Q")
+            color=EVENT_COLOUR, strokeDash=EVENT_DASH).encode(x="t:Q")
         panels.append(alt.layer(pts, fit, cf, rule).properties(width=SMALL_WIDTH, height=SMALL_HEIGHT,
                                                               title=alt.TitleParams(_wrap(lab), fontSize=11)))
     chart = alt.concat(*panels, columns=2)
@@ -718,9 +732,6 @@ def intervention_chart(city, effects: pd.DataFrame, fits: dict, max_events: int 
     srcs = _sources_of(city.monthly if (shown["data"] == "monthly").any() else None,
                        city.primary if (shown["data"] == "annual").any() else None, shown)
     return _finish(chart, desc, cap, srcs, title=f"{city.name}: before and after interventions")
-
-
-MIN_POINTS = 3   # indicators with fewer years are listed in the text, not charted
 
 
 def charted_indicators(rows: pd.DataFrame) -> list[str]:
@@ -770,12 +781,11 @@ def city_indicators_chart(city):
 
 
 def governance_indicators(city, headline_only: bool = True) -> list[str]:
-    from .load import GOVERNANCE_HEADLINE, NATIONAL_RATE
     present = list(dict.fromkeys(city.country["indicator"]))
-    head = [i for i in GOVERNANCE_HEADLINE if i in present]
+    head = [i for i in settings.GOVERNANCE_HEADLINE if i in present]
     if headline_only:
         return head
-    return head + [i for i in present if i not in head and i != NATIONAL_RATE]
+    return head + [i for i in present if i not in head and i != settings.NATIONAL_RATE]
 
 
 def governance_chart(city):
@@ -814,19 +824,18 @@ def concentration_chart(city, fraction: float = 0.2):
     d = with_segments(d[["series", "t", "year", "share"]], "series")
     order = list(names.values())
     colour = city_colour(city)
-    sel = alt.selection_point(fields=["series"], bind="legend")
+    sel, opacity = _legend_isolate("series")
     enc = dict(x=alt.X("t:Q", axis=_year_axis(), scale=alt.Scale(nice=False, domain=[float(d["t"].min()) - 0.5,
                                                                                      float(d["t"].max()) + 0.5])),
                y=alt.Y("share:Q", title="Share of the city's homicides (%)", scale=alt.Scale(domain=[0, 100])),
                color=alt.Color("series:N", title=None, scale=alt.Scale(domain=order, range=[colour, NATIONAL_COLOUR, colour]),
                                legend=alt.Legend(symbolType="stroke", labelLimit=LEGEND_LIMIT)),
                strokeDash=alt.StrokeDash("series:N", title=None,
-                                         scale=alt.Scale(domain=order, range=[[1, 0], [2, 2], [6, 3]])),
-               opacity=alt.condition(sel, alt.value(1), alt.value(0.15)))
+                                         scale=alt.Scale(domain=order, range=[SOLID, DOTTED, DASHED])),
+               opacity=opacity)
     tips = [alt.Tooltip("series:N", title="Measure"), alt.Tooltip("year:O", title="Year"),
             alt.Tooltip("share:Q", title="Share (%)", format=".1f")]
-    layers = [alt.Chart(d).mark_line().encode(**enc, detail=_SEGMENT).add_params(sel),
-              alt.Chart(d).mark_point().encode(**enc, tooltip=tips)]
+    layers = _lines_and_points(d, enc, sel=sel, point_enc={"tooltip": tips})
     ev = events_frame(city, lo=float(d["t"].min()) - 0.5, hi=float(d["t"].max()) + 0.5)
     if not ev.empty:
         layers.append(_event_rules(ev))
@@ -926,9 +935,9 @@ def small_multiples_chart(cities, columns: int = 3):
     base = alt.Chart(d)
     band = base.transform_filter("isValid(datum.ci_low)").mark_area(opacity=0.2).encode(
         x=x, y=alt.Y("ci_low:Q", scale=yscale), y2="ci_high:Q", color=colour, detail=_SEGMENT)
-    line = base.mark_line(strokeWidth=2).encode(x=x, y=y, color=colour, detail=_SEGMENT)
-    pts = base.mark_point(size=10, filled=True).encode(x=x, y=y, color=colour, shape=_city_shape(present, "city"),
-                                                       tooltip=tips)
+    line, pts = _lines_and_points(base, {"x": x, "y": y, "color": colour}, line={"strokeWidth": 2},
+                                  point={"size": 10, "filled": True},
+                                  point_enc={"shape": _city_shape(present, "city"), "tooltip": tips})
     chart = alt.layer(band, line, pts).properties(width=170, height=120).facet(
         facet=alt.Facet("city:N", title=None, sort=[c.name for c in present],
                         header=alt.Header(labelFontSize=12, labelFontWeight="bold")),
@@ -956,17 +965,17 @@ def all_cities_chart(cities):
         return None
     d = with_segments(d[d["rate"] > 0], "city")
     present = [c for c in cities if c.name in set(d["city"])]
-    sel = alt.selection_point(fields=["city"], bind="legend")
+    sel, opacity = _legend_isolate("city", FADED_CITIES)
     enc = dict(x=alt.X("year:Q", axis=_year_axis()),
                y=alt.Y("rate:Q", title="Homicides per 100,000 inhabitants (log scale)", scale=alt.Scale(type="log")),
                color=alt.Color("city:N", title=None, scale=_city_scale(present)),
-               opacity=alt.condition(sel, alt.value(1), alt.value(0.12)))
+               opacity=opacity)
     tips = [alt.Tooltip("city:N", title="City"), alt.Tooltip("year:O", title="Year"),
             alt.Tooltip("rate:Q", title="Per 100,000", format=",.1f"), alt.Tooltip("series:N", title="Series"),
             alt.Tooltip("unit:N", title="Territory")]
-    chart = alt.layer(alt.Chart(d).mark_line().encode(**enc, strokeDash=_city_dash(present),
-                                                      detail=_SEGMENT).add_params(sel),
-                      alt.Chart(d).mark_point(size=18).encode(**enc, shape=_city_shape(present), tooltip=tips)
+    chart = alt.layer(*_lines_and_points(d, enc, sel=sel, line_enc={"strokeDash": _city_dash(present)},
+                                         point={"size": 18},
+                                         point_enc={"shape": _city_shape(present), "tooltip": tips})
                       ).properties(width=WIDTH, height=340)
     parts = []
     for c in present:
@@ -997,17 +1006,17 @@ def indexed_chart(cities):
         return None
     d = with_segments(pd.concat(rows, ignore_index=True)[["city", "year", "since_peak", "index"]], "city")
     present = [c for c in cities if c.name in set(d["city"])]
-    sel = alt.selection_point(fields=["city"], bind="legend")
+    sel, opacity = _legend_isolate("city", FADED_CITIES)
     enc = dict(x=alt.X("since_peak:Q", title="Years since the city's peak year", axis=alt.Axis(format="d")),
                y=alt.Y("index:Q", title="Homicide rate, % of the city's peak (peak = 100)"),
                color=alt.Color("city:N", title=None, scale=_city_scale(present)),
-               opacity=alt.condition(sel, alt.value(1), alt.value(0.12)))
+               opacity=opacity)
     tips = [alt.Tooltip("city:N", title="City"), alt.Tooltip("year:O", title="Year"),
             alt.Tooltip("since_peak:Q", title="Years since peak"), alt.Tooltip("index:Q", title="% of peak", format=".0f")]
-    half = alt.Chart(pd.DataFrame({"y": [50.0]})).mark_rule(color="#999999", strokeDash=[2, 2]).encode(y="y:Q")
-    chart = alt.layer(half, alt.Chart(d).mark_line().encode(**enc, strokeDash=_city_dash(present),
-                                                            detail=_SEGMENT).add_params(sel),
-                      alt.Chart(d).mark_point(size=18).encode(**enc, shape=_city_shape(present), tooltip=tips)
+    half = alt.Chart(pd.DataFrame({"y": [50.0]})).mark_rule(color=REFERENCE_GREY, strokeDash=DOTTED).encode(y="y:Q")
+    chart = alt.layer(half, *_lines_and_points(d, enc, sel=sel, line_enc={"strokeDash": _city_dash(present)},
+                                               point={"size": 18},
+                                               point_enc={"shape": _city_shape(present), "tooltip": tips})
                       ).properties(width=WIDTH, height=320)
     parts = []
     for c in present:
@@ -1040,16 +1049,16 @@ def national_rates_chart(cities):
         return None
     d = with_segments(pd.concat(rows, ignore_index=True), "country")
     scale = alt.Scale(domain=[c.country_name for c in present], range=[city_colour(c) for c in present])
-    sel = alt.selection_point(fields=["country"], bind="legend")
+    sel, opacity = _legend_isolate("country", FADED_CITIES)
     enc = dict(x=alt.X("year:Q", axis=_year_axis()),
                y=alt.Y("rate:Q", title="Homicides per 100,000 inhabitants (log scale)", scale=alt.Scale(type="log")),
                color=alt.Color("country:N", title=None, scale=scale),
-               opacity=alt.condition(sel, alt.value(1), alt.value(0.12)))
+               opacity=opacity)
     tips = [alt.Tooltip("country:N", title="Country"), alt.Tooltip("year:O", title="Year"),
             alt.Tooltip("rate:Q", title="Per 100,000", format=",.2f")]
-    chart = alt.layer(alt.Chart(d).mark_line(strokeDash=[2, 2]).encode(**enc, detail=_SEGMENT).add_params(sel),
-                      alt.Chart(d).mark_point(size=30).encode(**enc, shape=_city_shape(present, "country"),
-                                                              tooltip=tips)).properties(width=WIDTH, height=300)
+    chart = alt.layer(*_lines_and_points(d, enc, sel=sel, line={"strokeDash": DOTTED}, point={"size": 30},
+                                         point_enc={"shape": _city_shape(present, "country"), "tooltip": tips})
+                      ).properties(width=WIDTH, height=300)
     desc = (f"Line chart, log scale, of national homicide rates per 100,000 in {T.join_and([c.country_name for c in present])}, "
             f"{T.year_span(d['year'].min(), d['year'].max())}.")
     cap = "National homicide rates of the cities' countries (each in its city's colour and point shape), log scale."
@@ -1061,8 +1070,7 @@ def national_rates_chart(cities):
 
 def governance_scatter(cities, indicators=None):
     """City homicide rate (latest year) against each country score of the same or an earlier year."""
-    from .load import GOVERNANCE_HEADLINE
-    inds = indicators or GOVERNANCE_HEADLINE
+    inds = indicators or settings.GOVERNANCE_HEADLINE
     rows = []
     for c in cities:
         last = metrics.latest(c.comparable, metrics.RATE)
@@ -1127,13 +1135,13 @@ def concentration_comparison_chart(cities, fraction: float = 0.2, threshold: flo
                color=alt.Color("city:N", title=None, scale=_city_scale(present)))
     tips = [alt.Tooltip("city:N", title="City"), alt.Tooltip("year:O", title="Year"),
             alt.Tooltip("share:Q", title="Share (%)", format=".1f"), alt.Tooltip("areas:N", title="Areas")]
-    layers = [alt.Chart(d).mark_line().encode(**enc, strokeDash=_city_dash(present), detail=_SEGMENT),
-              alt.Chart(d).mark_point().encode(**enc, shape=_city_shape(present), tooltip=tips),
-              alt.Chart(pd.DataFrame({"y": [100 * fraction]})).mark_rule(color="#999999", strokeDash=[2, 2]).encode(
+    layers = [*_lines_and_points(d, enc, line_enc={"strokeDash": _city_dash(present)},
+                                 point_enc={"shape": _city_shape(present), "tooltip": tips}),
+              alt.Chart(pd.DataFrame({"y": [100 * fraction]})).mark_rule(color=REFERENCE_GREY, strokeDash=DOTTED).encode(
                   y="y:Q", tooltip=[alt.Tooltip("y:Q", title="Share with an even spread (%)")])]
     if threshold is not None:
         layers.append(alt.Chart(pd.DataFrame({"y": [float(threshold)]})).mark_rule(
-            color="#222222", strokeDash=[6, 3]).encode(y="y:Q", tooltip=[alt.Tooltip("y:Q", title="Claim threshold (%)")]))
+            color=INK, strokeDash=DASHED).encode(y="y:Q", tooltip=[alt.Tooltip("y:Q", title="Claim threshold (%)")]))
     chart = alt.layer(*layers).properties(width=WIDTH, height=260)
     desc = ("Line chart of the share of homicides in the most violent fifth of areas, per year, in "
             + "; ".join(f"{c.name} ({T.num(d.loc[d['city'] == c.name, 'share'].min(), 0)}\u2013"
@@ -1163,17 +1171,17 @@ def _claim_bars(d: pd.DataFrame, marks: list[int], colour: str, ytitle: str, *, 
     d["compared"] = d["year"].isin(marks).map({True: "years compared", False: "other years"})
     domain = ["years compared", "other years"]
     x = alt.X("year:O", title=x_title, axis=alt.Axis(labelAngle=0, labelOverlap=True))
-    bars = alt.Chart(d).mark_bar(size=14, stroke="#222222").encode(
+    bars = alt.Chart(d).mark_bar(size=14, stroke=INK).encode(
         x=x, y=alt.Y("value:Q", title=ytitle),
-        color=alt.Color("compared:N", title=None, scale=alt.Scale(domain=domain, range=[colour, "#c8c8c8"])),
+        color=alt.Color("compared:N", title=None, scale=alt.Scale(domain=domain, range=[colour, LIGHT_GREY])),
         strokeWidth=alt.StrokeWidth("compared:N", title=None, scale=alt.Scale(domain=domain, range=[1.5, 0])),
         tooltip=[alt.Tooltip("year:O", title="Year"), alt.Tooltip("value:Q", title=ytitle, format=",.2f")])
-    values = alt.Chart(d[d["compared"] == domain[0]]).mark_text(dy=-7, fontSize=11, color="#222222").encode(
+    values = alt.Chart(d[d["compared"] == domain[0]]).mark_text(dy=-7, fontSize=11, color=INK).encode(
         x=x, y="value:Q", text=alt.Text("value:Q", format=",.3~r"))
     layers = [bars, values]
     if threshold is not None:
         layers.append(alt.Chart(pd.DataFrame({"y": [float(threshold)]})).mark_rule(
-            color="#222222", strokeDash=[6, 3]).encode(y="y:Q", tooltip=[alt.Tooltip("y:Q", title=threshold_title)]))
+            color=INK, strokeDash=DASHED).encode(y="y:Q", tooltip=[alt.Tooltip("y:Q", title=threshold_title)]))
     return alt.layer(*layers).properties(width=WIDTH - 120, height=200)
 
 

@@ -12,13 +12,12 @@ from dataclasses import dataclass, asdict
 import numpy as np
 import pandas as pd
 
-from . import intervals
+from . import intervals, settings
 
 RATE = "homicide_rate"
 COUNT = "homicides"
-# Event categories treated as interventions (estimated before/after); the others are context.
-INTERVENTION_CATEGORIES = ["policing", "military", "social urbanism", "institutional reform", "law",
-                           "prevention programme"]
+# Event categories treated as interventions (estimated before/after); set in citycases/settings.py.
+INTERVENTION_CATEGORIES = settings.INTERVENTION_CATEGORIES
 
 
 # --------------------------------------------------------------------------- annual series
@@ -275,9 +274,8 @@ def sharpest_changes(monthly: pd.DataFrame, n: int = 3, window: int = 12) -> pd.
                                        "significant"])
 
 
-# A seasonal pattern is not estimated from a series averaging fewer events than this a month: with a few
-# events a month, one event more or less moves a month's ratio by tens of per cent.
-SEASONALITY_MIN_MEAN = 10
+# A seasonal pattern is not estimated from a series averaging fewer events a month (citycases/settings.py).
+SEASONALITY_MIN_MEAN = settings.SEASONALITY_MIN_MEAN
 
 
 def monthly_mean(monthly: pd.DataFrame) -> float | None:
@@ -297,7 +295,7 @@ def seasonality(monthly: pd.DataFrame) -> dict | None:
     s = monthly_values(monthly)
     if s.dropna().size < 36:
         return None
-    if s.dropna().mean() < SEASONALITY_MIN_MEAN:
+    if s.dropna().mean() < settings.SEASONALITY_MIN_MEAN:
         return None
     trend = s.rolling(12, center=True, min_periods=12).mean().rolling(2, min_periods=2).mean().shift(-1)
     ratio = (s / trend).replace([np.inf, -np.inf], np.nan).dropna()
@@ -448,7 +446,7 @@ def _event_window(city, date: str, *, monthly_years: int = 3, annual_years: int 
         after = (w["month"] >= end).sum()
         mean = float(w[COUNT].mean()) if len(w) else None
         # a line fitted through about one event a month measures chance, not a change of level
-        if before >= min_months and after >= min_months and mean is not None and mean >= SEASONALITY_MIN_MEAN:
+        if before >= min_months and after >= min_months and mean is not None and mean >= settings.SEASONALITY_MIN_MEAN:
             t = [decimal_year(x) + 1 / 24 for x in w["month"]]
             span = (w["month"].min() - pd.DateOffset(months=11), w["month"].max() + pd.offsets.MonthBegin(1))
             return "monthly", COUNT, np.array(t), w[COUNT].to_numpy(float), b, str(mrows["series"].iloc[0]), span
@@ -476,7 +474,7 @@ EFFECT_COLUMNS = ["event_index", "date", "title", "category", "source_id", "data
 REFUSED_COLUMNS = ["date", "title", "series", "break_date", "break_kind", "break_description"]
 
 
-def event_effects(city, categories=INTERVENTION_CATEGORIES) -> tuple[pd.DataFrame, dict]:
+def event_effects(city, categories=settings.INTERVENTION_CATEGORIES) -> tuple[pd.DataFrame, dict]:
     """Segmented regression around each intervention date that has enough data on both sides.
 
     Interventions on the same date share one estimate (their titles joined): the data cannot tell them apart.

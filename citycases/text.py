@@ -1,228 +1,24 @@
-"""Formatting numbers and data text for the book's computed prose.
+"""The book's computed prose: Markdown (or HTML) describing a city, the comparison or the front page from the data.
 
-Every string that comes from data (city names, series labels, event titles, source titles, URLs) goes
-through `md()` before it is put into Markdown, or `html()` before it is put into HTML, so a title such as
-`<script>` or `"><img onerror=...>` is shown as text, never interpreted.
+Each function returns Markdown (data text escaped with md()) describing a city from its data; a section
+without data gets one sentence saying so, computed from the data, never a per-city branch. The functions
+follow the chapter's sections in order (notebooks/city.ipynb), then the front page and the comparison.
+
+The formatting helpers (escaping, numbers, years, dates, tables) live in `citycases.fmt`; they are
+re-exported here because the notebooks and other modules call them as `text.md`, `text.show_md`, ...
 """
 from __future__ import annotations
-
-import html as _html
-import math
-import re
 
 import numpy as np
 import pandas as pd
 
-_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+!|<>~$&])")
-_URL = re.compile(r"https?://[^\s<>\"'`]+")
+from . import settings
+from .fmt import (  # noqa: F401  (re-exported: notebooks and modules call text.md, text.show_md, ...)
+    Raw, change_with_interval, count, date_label, html, html_link, interval, is_missing, join_and, md, md_link,
+    md_table, month_label, num, pct, plural, ratio, safe_url, show_html, show_md, sig, smart, table_html,
+    year_span, years_list,
+)
 
-
-def md(text) -> str:
-    """Data text as literal text in (MyST or CommonMark) Markdown: every markup character is escaped and
-    whitespace (including newlines, which could start a new block) is collapsed to single spaces."""
-    if text is None or (isinstance(text, float) and math.isnan(text)):
-        return ""
-    return _MD_SPECIAL.sub(r"\\\1", " ".join(str(text).split()))
-
-
-def html(text) -> str:
-    """Data text as literal text in HTML (element content or a quoted attribute)."""
-    if text is None or (isinstance(text, float) and math.isnan(text)):
-        return ""
-    return _html.escape(" ".join(str(text).split()), quote=True)
-
-
-def safe_url(url) -> str | None:
-    """The URL if it is a plain http(s) URL without characters that could break out of a link, else None."""
-    if url is None or not isinstance(url, str):
-        return None
-    u = url.strip()
-    return u if _URL.fullmatch(u) else None
-
-
-def md_link(label, url) -> str:
-    """A Markdown link with escaped label; an unsafe or missing URL gives the label alone."""
-    u = safe_url(url)
-    if u is None:
-        return md(label)
-    # Parentheses are percent-encoded so they cannot close the link destination early.
-    u = u.replace("(", "%28").replace(")", "%29")
-    return f"[{md(label)}]({u})"
-
-
-def html_link(label, url) -> str:
-    u = safe_url(url)
-    if u is None:
-        return html(label)
-    return f'<a href="{html(u)}">{html(label)}</a>'
-
-
-def is_missing(x) -> bool:
-    if x is None:
-        return True
-    try:
-        return bool(pd.isna(x))
-    except (TypeError, ValueError):
-        return False
-
-
-def num(x, decimals: int = 1) -> str:
-    """A number for prose: thousands separators, fixed decimals; missing values read 'n/a'."""
-    if is_missing(x):
-        return "n/a"
-    x = float(x)
-    if decimals == 0:
-        return f"{round(x):,}"
-    return f"{x:,.{decimals}f}"
-
-
-def smart(x) -> str:
-    """Whole numbers without decimals, others with two."""
-    if is_missing(x):
-        return "n/a"
-    return count(x) if float(x) == round(float(x)) else num(x, 2)
-
-
-def count(x) -> str:
-    return num(x, 0)
-
-
-def pct(x, decimals: int = 0, signed: bool = True) -> str:
-    """A percentage change: '−82%' / '+14%' (true minus sign)."""
-    if is_missing(x):
-        return "n/a"
-    s = f"{abs(float(x)):,.{decimals}f}%"
-    if not signed:
-        return s
-    if round(float(x), decimals) == 0:
-        return s
-    return ("\u2212" if x < 0 else "+") + s
-
-
-def ratio(x, decimals: int = 1) -> str:
-    if is_missing(x):
-        return "n/a"
-    return f"{float(x):,.{decimals}f}\u00d7"
-
-
-def sig(x, digits: int = 3) -> str:
-    """A number rounded for people: at most `digits` significant figures (11.4, 266, 2,750)."""
-    if is_missing(x):
-        return "n/a"
-    x = float(x)
-    if x == 0:
-        return "0"
-    decimals = max(0, digits - 1 - int(math.floor(math.log10(abs(x)))))
-    return num(round(x, decimals), decimals)
-
-
-def interval(low, high) -> str:
-    """'95% interval 4.8–18.4'; empty when either limit is missing."""
-    if is_missing(low) or is_missing(high):
-        return ""
-    return f"95% interval {sig(low)}\u2013{sig(high)}"
-
-
-def change_with_interval(ch: dict | None) -> str:
-    """'−45% (95% interval −71% to +6%; within year-to-year chance)' from metrics.change_between."""
-    if not ch:
-        return "n/a"
-    out = pct(ch["pct"])
-    if is_missing(ch.get("low")) or is_missing(ch.get("high")):
-        return out
-    hi = "+\u221e" if math.isinf(ch["high"]) else pct(ch["high"])
-    out += f" (95% interval {pct(ch['low'])} to {hi}"
-    if ch.get("significant") is False:
-        out += "; too small to tell apart from year-to-year chance"
-    return out + ")"
-
-
-def year_span(first, last) -> str:
-    if is_missing(first) or is_missing(last):
-        return "n/a"
-    first, last = int(first), int(last)
-    return str(first) if first == last else f"{first}\u2013{last}"
-
-
-def years_list(years) -> str:
-    """[2001, 2002, 2003, 2007] -> '2001–2003, 2007'."""
-    ys = sorted(int(y) for y in years)
-    if not ys:
-        return "none"
-    runs, start, prev = [], ys[0], ys[0]
-    for y in ys[1:]:
-        if y == prev + 1:
-            prev = y
-            continue
-        runs.append(year_span(start, prev))
-        start = prev = y
-    runs.append(year_span(start, prev))
-    return ", ".join(runs)
-
-
-def plural(n: int, word: str, words: str | None = None) -> str:
-    return f"{n:,} {word if n == 1 else (words or word + 's')}"
-
-
-def join_and(items) -> str:
-    items = [str(i) for i in items]
-    if not items:
-        return ""
-    if len(items) == 1:
-        return items[0]
-    return ", ".join(items[:-1]) + " and " + items[-1]
-
-
-def month_label(ym: str) -> str:
-    """'2009-03' -> 'March 2009'."""
-    ts = pd.Timestamp(f"{ym}-01")
-    return ts.strftime("%B %Y")
-
-
-def date_label(d: str) -> str:
-    """Event dates as precise as they are known: '2002-10-16' -> '16 October 2002', '2008-03' -> 'March 2008'."""
-    d = str(d)
-    if re.fullmatch(r"\d{4}", d):
-        return d
-    if re.fullmatch(r"\d{4}-\d{2}", d):
-        return month_label(d)
-    ts = pd.Timestamp(d)
-    return f"{ts.day} {ts.strftime('%B %Y')}"
-
-
-# =========================================================================== computed prose
-# Each function returns Markdown (data text escaped with md()) describing a city from its data; a section
-# without data gets one sentence saying so, computed from the data, never a per-city branch.
-
-def md_table(header: list[str], rows: list[list], align: list[str] | None = None) -> str:
-    """A Markdown table; every cell is escaped unless it is already Markdown (wrap it in Raw)."""
-    def cell(x):
-        return x.text if isinstance(x, Raw) else md(x)
-    align = align or ["l"] * len(header)
-    sep = ["---:" if a == "r" else "---" for a in align]
-    lines = ["| " + " | ".join(cell(h) for h in header) + " |", "| " + " | ".join(sep) + " |"]
-    lines += ["| " + " | ".join(cell(x) for x in r) + " |" for r in rows]
-    return "\n".join(lines)
-
-
-class Raw:
-    """Markdown that is already safe (built from escaped parts)."""
-    def __init__(self, text: str):
-        self.text = text
-
-
-def table_html(df: pd.DataFrame, *, summary: str | None = None, index: bool = True, float_format=None,
-               label: str | None = None) -> str:
-    """A DataFrame as an escaped HTML table, optionally folded in a <details> element."""
-    fmt = float_format or (lambda v: f"{v:,.2f}")
-    body = df.to_html(escape=True, index=index, na_rep="", float_format=fmt, border=0,
-                      classes=["citycases-table"])
-    # Wide tables scroll inside the page column; a focusable, labelled region lets keyboard users scroll too.
-    body = (f'<div class="citycases-table-wrap" role="region" tabindex="0" aria-label="{html(label or summary or "Table")}" '
-            f'style="overflow-x:auto">\n{body}\n</div>')
-    if summary:
-        return f"<details><summary>{html(summary)}</summary>\n{body}\n</details>"
-    return body
 
 
 # --------------------------------------------------------------------------- numbered references
@@ -296,10 +92,22 @@ def source_md(city, source_id) -> str:
     return f"{md(s.short)} {cite_source(s)}"
 
 
-def _unit_phrase(measure: str) -> str:
-    return "per 100,000 inhabitants" if measure == "homicide_rate" else "homicides"
+def cited(city, row) -> str:
+    """The source of a hand-written row (event, period, break): its registry source and/or its cited page,
+    short ('Publisher [n]') with the full reference at the end of the page."""
+    sid = row.get("source_id")
+    parts = []
+    if not is_missing(sid) and city.source(sid) is not None:
+        parts.append(source_md(city, sid))
+    if not is_missing(row.get("citation_url")):
+        label = row["citation"] if not is_missing(row.get("citation")) else row["citation_url"]
+        parts.append(f"{md(short_publisher(label))} {cite_page(label, row['citation_url'])}")
+    elif not is_missing(row.get("citation")):
+        parts.append(md(row["citation"]))
+    return "; ".join(parts) or md(sid or "")
 
 
+# --------------------------------------------------------------------------- shared phrases
 def _value(v: float, measure: str) -> str:
     return f"{num(v, 1)} per 100,000" if measure == "homicide_rate" else f"{count(v)} homicides"
 
@@ -321,6 +129,45 @@ def chance_band_pct(k: int) -> float | None:
         return None
     lo, hi = poisson_interval(int(k))
     return (hi - lo) / 2 / k * 100
+
+
+def series_measure(city, series: str) -> str:
+    """What one unit of a series counts, for prose: "homicides" unless the registry's series gives a
+    `measure` (e.g. "police notices of murder or manslaughter")."""
+    from .cities import series_measure as _measure
+    return _measure(city.entry, series)
+
+
+def exceptional_note(city, year: int) -> str:
+    """One sentence when the main series' figure for `year` includes an exceptional event (data/breaks.csv)."""
+    b = city.breaks_of(city.primary_series, ["exceptional_event"]) if hasattr(city, "breaks_of") else None
+    if b is None or b.empty:
+        return ""
+    hit = b[b["date"].str[:4] == str(year)]
+    if hit.empty:
+        return ""
+    return (f"The {year} figure includes an exceptional event ({date_label(hit['date'].iloc[0])}): "
+            f"{md(hit['description'].iloc[0])}")
+
+
+# --------------------------------------------------------------------------- chapter: at a glance
+def glue_headline(city) -> dict:
+    """Glue the at-a-glance figures (display=False) so other pages can cite them; returns what was glued."""
+    from myst_nb import glue
+    from . import metrics
+    h = metrics.headline(city)
+    vals = {
+        "peak_year": h["peak"]["year"] if h["peak"] else None,
+        "peak_value": round(h["peak"]["value"], 3) if h["peak"] else None,
+        "latest_year": h["latest"]["year"] if h["latest"] else None,
+        "latest_value": round(h["latest"]["value"], 3) if h["latest"] else None,
+        "change_from_peak_pct": None if is_missing(h["change_from_peak"]) else round(h["change_from_peak"], 1),
+        "years_to_halve": h["halved"]["years"] if h["halved"] else None,
+        "ratio_to_national": round(h["ratio"]["ratio"], 3) if h["ratio"] else None,
+    }
+    for k, v in vals.items():
+        glue(k, v, display=False)
+    return vals
 
 
 def summary_md(city) -> str:
@@ -371,18 +218,6 @@ def summary_md(city) -> str:
     note = f" It is not counted exactly as in other cities: {md(city.comparable_note)}." if city.comparable_note else ""
     out.append(f"The figures are {what}, for the territory {where}.{note}")
     return " ".join(out)
-
-
-def exceptional_note(city, year: int) -> str:
-    """One sentence when the main series' figure for `year` includes an exceptional event (data/breaks.csv)."""
-    b = city.breaks_of(city.primary_series, ["exceptional_event"]) if hasattr(city, "breaks_of") else None
-    if b is None or b.empty:
-        return ""
-    hit = b[b["date"].str[:4] == str(year)]
-    if hit.empty:
-        return ""
-    return (f"The {year} figure includes an exceptional event ({date_label(hit['date'].iloc[0])}): "
-            f"{md(hit['description'].iloc[0])}")
 
 
 def at_a_glance(city) -> str:
@@ -436,6 +271,7 @@ def at_a_glance(city) -> str:
     return "\n".join(f"- {i}" for i in items)
 
 
+# --------------------------------------------------------------------------- chapter: sources and comparability
 def _series_years(city, s) -> str:
     from . import metrics
     cov = metrics.coverage(city.series_rows(s), "homicides")
@@ -498,21 +334,6 @@ def sources_section(city) -> str:
     return "\n".join(x for x in out if x is not None).rstrip() + "\n"
 
 
-def cited(city, row) -> str:
-    """The source of a hand-written row (event, period, break): its registry source and/or its cited page,
-    short ('Publisher [n]') with the full reference at the end of the page."""
-    sid = row.get("source_id")
-    parts = []
-    if not is_missing(sid) and city.source(sid) is not None:
-        parts.append(source_md(city, sid))
-    if not is_missing(row.get("citation_url")):
-        label = row["citation"] if not is_missing(row.get("citation")) else row["citation_url"]
-        parts.append(f"{md(short_publisher(label))} {cite_page(label, row['citation_url'])}")
-    elif not is_missing(row.get("citation")):
-        parts.append(md(row["citation"]))
-    return "; ".join(parts) or md(sid or "")
-
-
 BREAK_KIND_LABELS = {"definition": "what is counted changes", "territory": "the territory changes",
                      "population": "the population base changes", "exceptional_event": "an exceptional event"}
 
@@ -546,22 +367,7 @@ def differences_md(city) -> str | None:
             "do not always match the book's; each difference we found, and why:\n\n" + "\n".join(items))
 
 
-def periods_md(city) -> str:
-    """'What was happening': the city's context periods in order, each with its dates and source."""
-    p = getattr(city, "periods", None)
-    name = md(city.name)
-    if p is None or p.empty:
-        return (f"No context periods (conflicts, truces, policy eras) are recorded for {name} yet; "
-                f"see the contributor guide to add them.")
-    items = []
-    for _, r in p.iterrows():
-        end = date_label(r["end"]) if not is_missing(r.get("end")) else "still going on at the end of the sources"
-        items.append(f"- **{md(r['label'])}** ({date_label(r['start'])} to {end}; {md(r['kind'])}). "
-                     f"{md(r['description'])} Source: {cited(city, r)}.")
-    return ("The shaded bands on the chart above mark these periods. They give context: they do not, by "
-            "themselves, explain a rise or a fall.\n\n" + "\n".join(items))
-
-
+# --------------------------------------------------------------------------- chapter: violence over time
 def trend_notes(city) -> str:
     out = []
     no_rate = [s for s in city.series_ids if city.series_rows(s)["homicide_rate"].isna().all()]
@@ -580,13 +386,23 @@ def trend_notes(city) -> str:
     return " ".join(out)
 
 
-def series_measure(city, series: str) -> str:
-    """What one unit of a series counts, for prose: "homicides" unless the registry's series gives a
-    `measure` (e.g. "police notices of murder or manslaughter")."""
-    from .cities import series_measure as _measure
-    return _measure(city.entry, series)
+def periods_md(city) -> str:
+    """'What was happening': the city's context periods in order, each with its dates and source."""
+    p = getattr(city, "periods", None)
+    name = md(city.name)
+    if p is None or p.empty:
+        return (f"No context periods (conflicts, truces, policy eras) are recorded for {name} yet; "
+                f"see the contributor guide to add them.")
+    items = []
+    for _, r in p.iterrows():
+        end = date_label(r["end"]) if not is_missing(r.get("end")) else "still going on at the end of the sources"
+        items.append(f"- **{md(r['label'])}** ({date_label(r['start'])} to {end}; {md(r['kind'])}). "
+                     f"{md(r['description'])} Source: {cited(city, r)}.")
+    return ("The shaded bands on the chart above mark these periods. They give context: they do not, by "
+            "themselves, explain a rise or a fall.\n\n" + "\n".join(items))
 
 
+# --------------------------------------------------------------------------- chapter: monthly dynamics
 def monthly_summary(city) -> str:
     from . import metrics
     name = md(city.name)
@@ -620,9 +436,9 @@ def monthly_summary(city) -> str:
         text_ += "\n\nSharpest changes between consecutive 12-month periods:\n\n" + "\n".join(f"- {i}" for i in items)
     s = metrics.seasonality(m)
     mean = metrics.monthly_mean(m)
-    if s is None and mean is not None and mean < metrics.SEASONALITY_MIN_MEAN:
+    if s is None and mean is not None and mean < settings.SEASONALITY_MIN_MEAN:
         text_ += (f"\n\nNo seasonal pattern is estimated: at {num(mean)} {what} a month on average (fewer than "
-                  f"{num(metrics.SEASONALITY_MIN_MEAN, 0)}), one event more or less changes a month's figure by tens "
+                  f"{num(settings.SEASONALITY_MIN_MEAN, 0)}), one event more or less changes a month's figure by tens "
                   f"of per cent, too much to tell a season from chance.")
     elif s is None:
         text_ += "\n\nThere are too few complete years of monthly data to look for a seasonal pattern."
@@ -639,6 +455,7 @@ def monthly_summary(city) -> str:
     return text_
 
 
+# --------------------------------------------------------------------------- chapter: interventions and turning points
 def events_md(city) -> str:
     ev = city.events
     if ev.empty:
@@ -653,12 +470,11 @@ def _ci(v, lo, hi, d=1) -> str:
 
 
 def effects_md(city, effects) -> str:
-    from . import metrics
     name = md(city.name)
     ev = city.events
     if ev.empty:
         return f"There are no dated events for {name}, so there is nothing to estimate before and after."
-    n_int = int(ev["category"].isin(metrics.INTERVENTION_CATEGORIES).sum())
+    n_int = int(ev["category"].isin(settings.INTERVENTION_CATEGORIES).sum())
     refused = effects.attrs.get("refused") if effects is not None else None
     refusals = ""
     if refused is not None and len(refused):
@@ -695,8 +511,8 @@ def effects_md(city, effects) -> str:
     return head + "\n\n" + table + refusals
 
 
+# --------------------------------------------------------------------------- chapter: governance and organised crime
 def governance_md(city) -> str:
-    from .load import GOVERNANCE_HEADLINE
     name = md(city.name)
     out = []
     if city.indicators.empty:
@@ -712,7 +528,7 @@ def governance_md(city) -> str:
                          f"{int(last['year'])}. {md(d['definition'])} Source: "
                          f"{'; '.join(source_md(city, s) for s in dict.fromkeys(r['source_id'].dropna()))}.")
         out.append(f"Indicators for {name} beyond the homicide count:\n\n" + "\n".join(f"- {i}" for i in items))
-    heads = [i for i in GOVERNANCE_HEADLINE if i in set(city.country["indicator"])]
+    heads = [i for i in settings.GOVERNANCE_HEADLINE if i in set(city.country["indicator"])]
     if not heads:
         out.append(f"There are no national governance or organised-crime scores for {md(city.country_name)} in these data.")
     else:
@@ -731,10 +547,9 @@ def governance_md(city) -> str:
 
 def other_country_indicators(city) -> pd.DataFrame:
     """Latest value of every country indicator that is neither the national rate nor a headline score."""
-    from .load import GOVERNANCE_HEADLINE, NATIONAL_RATE
     rows = []
     for ind in dict.fromkeys(city.country["indicator"]):
-        if ind in GOVERNANCE_HEADLINE or ind == NATIONAL_RATE:
+        if ind in settings.GOVERNANCE_HEADLINE or ind == settings.NATIONAL_RATE:
             continue
         r = city.country_indicator(ind).dropna(subset=["value"])
         if r.empty:
@@ -747,6 +562,7 @@ def other_country_indicators(city) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+# --------------------------------------------------------------------------- chapter: where violence concentrates
 def concentration_md(city, fraction: float = 0.2) -> str:
     from . import metrics
     name = md(city.name)
@@ -776,7 +592,7 @@ def concentration_md(city, fraction: float = 0.2) -> str:
     # Around each intervention inside the years covered: mean top-fifth share in the three years before and after.
     items = []
     for _, e in city.events.iterrows():
-        if e["category"] not in metrics.INTERVENTION_CATEGORIES:
+        if e["category"] not in settings.INTERVENTION_CATEGORIES:
             continue
         y = int(str(e["date"])[:4])
         before = top[(top["year"] < y) & (top["year"] >= y - 3)]["share"]
@@ -791,6 +607,7 @@ def concentration_md(city, fraction: float = 0.2) -> str:
     return "\n\n".join(out)
 
 
+# --------------------------------------------------------------------------- chapter: what the data can and cannot tell
 def caveats_md(city) -> str:
     from . import metrics
     items = [f"**What is counted.** {md(city.entry['comparability'])}",
@@ -814,6 +631,7 @@ def caveats_md(city) -> str:
     return "\n".join(f"- {i}" for i in items)
 
 
+# --------------------------------------------------------------------------- chapter: data and citation
 def book_title() -> str:
     import yaml
     from .paths import ROOT
@@ -845,36 +663,6 @@ def citation_md(city) -> str:
     cite = (f"The citycases contributors. \u201c{md(city.name)}.\u201d In *{md(book_title())}*. "
             + (f"Sources accessed up to {md(accessed)}." if accessed else ""))
     return f"{cite}"
-
-
-def show_md(s: str) -> None:
-    """Display computed Markdown (already escaped) as a cell output."""
-    from IPython.display import Markdown, display
-    display(Markdown(s))
-
-
-def show_html(s: str) -> None:
-    from IPython.display import HTML, display
-    display(HTML(s))
-
-
-def glue_headline(city) -> dict:
-    """Glue the at-a-glance figures (display=False) so other pages can cite them; returns what was glued."""
-    from myst_nb import glue
-    from . import metrics
-    h = metrics.headline(city)
-    vals = {
-        "peak_year": h["peak"]["year"] if h["peak"] else None,
-        "peak_value": round(h["peak"]["value"], 3) if h["peak"] else None,
-        "latest_year": h["latest"]["year"] if h["latest"] else None,
-        "latest_value": round(h["latest"]["value"], 3) if h["latest"] else None,
-        "change_from_peak_pct": None if is_missing(h["change_from_peak"]) else round(h["change_from_peak"], 1),
-        "years_to_halve": h["halved"]["years"] if h["halved"] else None,
-        "ratio_to_national": round(h["ratio"]["ratio"], 3) if h["ratio"] else None,
-    }
-    for k, v in vals.items():
-        glue(k, v, display=False)
-    return vals
 
 
 # --------------------------------------------------------------------------- front page
@@ -965,7 +753,7 @@ def key_findings_md(cities, base: str = "") -> str:
     return "\n".join(f"{i}. {f}" for i, f in enumerate(key_findings(cities, base), start=1))
 
 
-# --------------------------------------------------------------------------- comparison prose
+# --------------------------------------------------------------------------- comparison
 def comparison_table_html(cities) -> str:
     from . import metrics
     t = metrics.comparison_table(cities)
@@ -991,7 +779,7 @@ def comparison_table_html(cities) -> str:
     return table_html(out, index=False, float_format=lambda v: f"{v:,.1f}", label="Headline figures by city")
 
 
-HIGH_VIOLENCE = 50.0   # per 100,000 at the peak: what the comparison calls a high-violence city
+HIGH_VIOLENCE = settings.HIGH_VIOLENCE   # alias (the value is set in citycases/settings.py)
 
 
 def contrast_md(cities) -> str:
@@ -1009,14 +797,14 @@ def contrast_md(cities) -> str:
     if not rows:
         return "No city has homicide rates in these data."
     out = []
-    high = [r for r in rows if r["peak"]["value"] >= HIGH_VIOLENCE]
-    low = [r for r in rows if r["peak"]["value"] < HIGH_VIOLENCE]
+    high = [r for r in rows if r["peak"]["value"] >= settings.HIGH_VIOLENCE]
+    low = [r for r in rows if r["peak"]["value"] < settings.HIGH_VIOLENCE]
     if high:
-        out.append(f"Peak rates of at least {num(HIGH_VIOLENCE, 0)} per 100,000: " + join_and(
+        out.append(f"Peak rates of at least {num(settings.HIGH_VIOLENCE, 0)} per 100,000: " + join_and(
             [f"{md(r['c'].name)} ({num(r['peak']['value'])} in {r['peak']['year']}; {num(r['last']['value'])} in "
              f"{r['last']['year']})" for r in high]) + ".")
     if low:
-        out.append(f"Peak rates below {num(HIGH_VIOLENCE, 0)} per 100,000: " + join_and(
+        out.append(f"Peak rates below {num(settings.HIGH_VIOLENCE, 0)} per 100,000: " + join_and(
             [f"{md(r['c'].name)} ({num(r['peak']['value'], 2)} in {r['peak']['year']}; {num(r['last']['value'], 2)} in "
              f"{r['last']['year']})" for r in low]) + ".")
     scored = [r for r in rows if r["mafia"] is not None]
@@ -1064,14 +852,13 @@ def contrast_md(cities) -> str:
 
 def governance_table_html(cities) -> str:
     from . import metrics
-    from .load import GOVERNANCE_HEADLINE
     rows = []
     for c in cities:
         last = metrics.latest(c.comparable, metrics.RATE)
         row = {"City": c.name, "Country": c.country_name,
                "Latest rate per 100,000": sig(last["value"]) if last else None,
                "Rate year": last["year"] if last else None}
-        for ind in GOVERNANCE_HEADLINE:
+        for ind in settings.GOVERNANCE_HEADLINE:
             v = metrics.latest_country_value(c, ind)
             # value and year stay on one line (a no-break space), rounded for people
             row[c.definition(ind)["label"]] = f"{sig(v['value'], 2)}\u00a0({v['year']})" if v else ""
