@@ -107,7 +107,7 @@ def script_text(data: dict) -> str:
 
 
 def write(dest: Path | None = None, *, tidy: Path | None = None) -> Path:
-    from .derive import atomic_write
+    from .files import atomic_write
     from .load import load_all
 
     dest = Path(dest) if dest else default_dest()

@@ -17,17 +17,19 @@ from pathlib import Path
 
 import pandas as pd
 
-from . import paths, schema
+from . import paths, schema, settings
 from .cities import load_cities
 from .errors import DataError
 from .sources import Source, load_registry
 
-# The country_context indicator used as "the national homicide rate" beside each city.
-NATIONAL_RATE = "wdi_homicide_rate"
-# Country governance and organised-crime indicators shown first, in this order, where present.
-GOVERNANCE_HEADLINE = ["wgi_rule_of_law", "wgi_control_of_corruption", "cpi_score",
-                       "gitoc_criminality", "gitoc_resilience"]
+# Aliases: the national-rate indicator and the headline governance indicators are set in citycases/settings.py.
+NATIONAL_RATE = settings.NATIONAL_RATE
+GOVERNANCE_HEADLINE = settings.GOVERNANCE_HEADLINE
 TABLES = list(schema.TABLES)
+# The tables a City is built from (every tidy table but the small-area panel, which only the evaluations
+# notebook reads: at 2.7 MB it is the largest table, and no chapter needs it).
+CITY_TABLES = ["homicides_annual", "homicides_monthly", "homicides_subcity", "indicators", "events",
+               "country_context", "indicator_definitions", "breaks", "periods", "differences"]
 
 
 # --------------------------------------------------------------------------- tidy tables
@@ -66,8 +68,9 @@ def read_table(table: str, tidy: Path | None = None) -> pd.DataFrame:
     return _read(str(path), path.stat().st_mtime, table).copy()
 
 
-def read_tables(tidy: Path | None = None) -> dict[str, pd.DataFrame]:
-    return {t: read_table(t, tidy) for t in TABLES}
+def read_tables(tidy: Path | None = None, tables: list[str] | None = None) -> dict[str, pd.DataFrame]:
+    """Several tidy tables by name (default: every table)."""
+    return {t: read_table(t, tidy) for t in (TABLES if tables is None else tables)}
 
 
 # --------------------------------------------------------------------------- one city
@@ -232,14 +235,14 @@ def load_city(slug: str, *, tidy: Path | None = None) -> City:
     cities = load_cities()
     for i, entry in enumerate(cities):
         if entry["slug"] == slug:
-            return _city_from(entry, i, read_tables(tidy), load_registry())
+            return _city_from(entry, i, read_tables(tidy, CITY_TABLES), load_registry())
     raise DataError(paths.CITIES_FILE, f"unknown city slug '{slug}'", field="slug",
                     fix=f"use one of: {', '.join(c['slug'] for c in cities)}")
 
 
 def load_all(*, tidy: Path | None = None) -> list[City]:
     """Every city in registry order."""
-    t = read_tables(tidy)
+    t = read_tables(tidy, CITY_TABLES)
     reg = load_registry()
     return [_city_from(e, i, t, reg) for i, e in enumerate(load_cities())]
 
@@ -248,7 +251,8 @@ def load_all(*, tidy: Path | None = None) -> list[City]:
 def export_city_tables(city: City | str, dest: Path) -> list[Path]:
     """Write the city's rows of every non-empty tidy table to dest/<table>.csv (the files the chapter's
     'Data and citation' section links to). Returns the files written."""
-    from .derive import atomic_write, to_csv_text
+    from .derive import to_csv_text
+    from .files import atomic_write
 
     if isinstance(city, str):
         city = load_city(city)
@@ -268,7 +272,7 @@ def export_city_tables(city: City | str, dest: Path) -> list[Path]:
 def export_comparison_table(cities: list[City], dest: Path) -> Path:
     """Write the comparison page's headline figures (one row per city) to dest/headline_figures.csv."""
     from . import metrics
-    from .derive import atomic_write
+    from .files import atomic_write
 
     t = metrics.comparison_table(cities)
     target = Path(dest) / "headline_figures.csv"

@@ -11,7 +11,7 @@ import sys
 
 from . import schema
 from .cities import load_cities
-from .derive import atomic_write
+from .files import atomic_write
 from .paths import BOOK, ROOT
 from .sources import load_registry
 from .text import md

@@ -25,13 +25,13 @@ import csv
 import hashlib
 import json
 import os
-import re
 import sys
-import tempfile
 import time
 from functools import lru_cache
 from pathlib import Path
 
+from .files import atomic_write
+from .fmt import md
 from .paths import BOOK, CITIES_FILE, DATA, NOTEBOOKS, ROOT, SOURCE_REGISTRY
 
 CITY_TEMPLATE = NOTEBOOKS / "city.ipynb"
@@ -207,12 +207,9 @@ def registry_newer_than_tables() -> str | None:
 
 
 # --------------------------------------------------------------------------- notebooks
-_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]<>#!|~$&:^%=+\"@])")
-
-
-def markdown_escape(text: str) -> str:
-    """Plain text safe to put in a Markdown heading: no markup, roles, math, HTML or line breaks."""
-    return _MD_SPECIAL.sub(r"\\\1", " ".join(str(text).split()))
+# Plain text safe to put in a Markdown heading (no markup, roles, math, HTML or line breaks): the book's one
+# escaper, fmt.md, kept under its old name here.
+markdown_escape = md
 
 
 def _set_title(nb, name: str, template: Path) -> None:
@@ -261,18 +258,7 @@ def _write_atomic(nb, path: Path) -> None:
 
     text = json.dumps(nb, sort_keys=True, indent=1, ensure_ascii=False) + "\n"
     nbformat.validate(nbformat.reads(text, as_version=4))
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as f:
-            f.write(text)
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    atomic_write(path, text)
 
 
 def _kernel_env() -> dict[str, str]:
@@ -286,6 +272,301 @@ def _first_line(source: str) -> str:
         if line.strip():
             return line.strip()[:80]
     return "(empty)"
+
+
+# --------------------------------------------------------------------------- in-process engine
+# A Jupyter kernel costs about 1 s to start and every notebook then imports pandas, altair, scipy and statsmodels
+# again (about 2.5 s): most of a chapter's time. The in-process engine runs the cells in an IPython shell inside a
+# forked child of this process instead (papermill still parameterises the notebook and records its metadata, so
+# the executed notebook is the one the kernel gives, byte for byte: tests/test_run_engine.py compares them). Where
+# it could not give exactly the kernel's notebook (a cell fails, prints to stdout or stderr, updates a display,
+# or the interpreter's string hashing is not the kernel's PYTHONHASHSEED=0) it declines and the notebook is run
+# in a Jupyter kernel as before. CITYCASES_ENGINE=kernel forces the kernel.
+# The worker (`serve`) imports the heavy libraries and loads the tidy tables once per runner invocation and forks
+# one child per notebook, so each notebook pays only for its own computation.
+INPROCESS = "citycases-inprocess"
+_PRISTINE = False  # True in the worker: its citycases modules were imported but never run, children may share them
+PRELOAD = ("pandas", "numpy", "altair", "scipy.stats", "statsmodels.api", "scrapbook", "IPython",
+           "citycases.display", "citycases.charts", "citycases.metrics", "citycases.text", "citycases.load",
+           "citycases.claims", "citycases.evaluations")
+_EXIT_DECLINED = 3
+
+
+class _Declined(Exception):
+    """The in-process engine cannot reproduce the kernel's notebook exactly (the kernel runs it instead)."""
+
+
+def _json_clean(obj):
+    def refuse(o):
+        raise _Declined(f"output holds a {type(o).__name__}")
+    return json.loads(json.dumps(obj, default=refuse))
+
+
+def _shell():
+    """A fresh IPython shell whose displays and results become notebook outputs (as ipykernel sends them)."""
+    import nbformat
+    from IPython.core.displayhook import DisplayHook
+    from IPython.core.displaypub import DisplayPublisher
+    from IPython.core.interactiveshell import InteractiveShell
+    from traitlets.config import Config
+
+    class Publisher(DisplayPublisher):
+        outputs: list = []
+
+        def publish(self, data, metadata=None, source=None, *, transient=None, update=False, **kwargs):
+            if transient or update:
+                raise _Declined("display updated in place")
+            self.outputs.append(nbformat.v4.new_output("display_data", data=_json_clean(data),
+                                                       metadata=_json_clean(metadata or {})))
+
+        def clear_output(self, wait=False):
+            raise _Declined("clear_output")
+
+    class Hook(DisplayHook):
+        def start_displayhook(self):
+            self._out = None
+
+        def write_output_prompt(self):
+            pass
+
+        def write_format_data(self, format_dict, md_dict=None):
+            self._out = (format_dict, md_dict or {})
+
+        def finish_displayhook(self):
+            if self._out and self._out[0]:
+                self.shell.display_pub.outputs.append(nbformat.v4.new_output(
+                    "execute_result", data=_json_clean(self._out[0]), metadata=_json_clean(self._out[1]),
+                    execution_count=self.prompt_count))
+
+    cfg = Config()
+    cfg.HistoryManager.enabled = False
+    shell = InteractiveShell.instance(config=cfg)
+    shell.display_pub = Publisher(shell=shell, parent=shell)
+    shell.displayhook = Hook(shell=shell, cache_size=shell.cache_size, parent=shell)
+    sys.displayhook = shell.displayhook
+    return shell
+
+
+def _language_info() -> dict:
+    """What ipykernel reports (nbclient copies it into the notebook's metadata)."""
+    return {"codemirror_mode": {"name": "ipython", "version": sys.version_info[0]}, "file_extension": ".py",
+            "mimetype": "text/x-python", "name": "python", "nbconvert_exporter": "python",
+            "pygments_lexer": f"ipython{sys.version_info[0]}", "version": sys.version.split()[0]}
+
+
+def _register_engine() -> None:
+    import io
+    from papermill.engines import Engine, papermill_engines
+
+    class InProcessEngine(Engine):
+        @classmethod
+        def execute_managed_notebook(cls, nb_man, kernel_name, **kwargs):
+            shell = _shell()
+            for index, cell in enumerate(nb_man.nb.cells):
+                nb_man.cell_start(cell, index)
+                try:
+                    if cell.cell_type != "code" or not cell.source.strip():
+                        continue
+                    cell.outputs = []
+                    shell.display_pub.outputs = cell.outputs
+                    count = shell.execution_count
+                    out, err = sys.stdout, sys.stderr
+                    sys.stdout, sys.stderr = io.StringIO(), io.StringIO()
+                    try:
+                        result = shell.run_cell(cell.source, store_history=True)
+                        printed = sys.stdout.getvalue() + sys.stderr.getvalue()
+                    finally:
+                        sys.stdout, sys.stderr = out, err
+                    if not result.success:
+                        raise _Declined(f"cell {index} failed")
+                    if printed:
+                        raise _Declined(f"cell {index} wrote to stdout/stderr")
+                    cell.execution_count = count
+                finally:
+                    nb_man.cell_complete(cell, index)
+            nb_man.nb.metadata["language_info"] = _language_info()
+
+    papermill_engines.register(INPROCESS, InProcessEngine)
+
+
+def _inprocess_allowed() -> bool:
+    return (os.environ.get("CITYCASES_ENGINE", "") != "kernel" and hasattr(os, "fork")
+            and sys.flags.hash_randomization == 0)  # the kernel runs with PYTHONHASHSEED=0
+
+
+def _child_death_signal() -> None:
+    """Linux: this process is killed when its parent dies (Ctrl-C, kill): it never writes a notebook after."""
+    try:
+        import ctypes
+        import signal
+        ctypes.CDLL(None, use_errno=True).prctl(1, int(signal.SIGKILL))  # PR_SET_PDEATHSIG
+    except Exception:
+        pass
+
+
+def _execute_forked(nb, out_path: Path, parameters: dict | None) -> bool:
+    """Execute nb in-process in a forked child that writes out_path; False if it declined (nothing written)."""
+    sys.stdout.flush()
+    sys.stderr.flush()
+    pid = os.fork()
+    if pid == 0:  # child
+        code = _EXIT_DECLINED
+        try:
+            _child_death_signal()
+            import papermill as pm
+            if str(ROOT) not in sys.path:
+                sys.path.insert(0, str(ROOT))
+            if not _PRISTINE:  # the notebook imports citycases afresh, as a kernel would
+                for name in [m for m in sys.modules if m == "citycases" or m.startswith("citycases.")]:
+                    if name != __name__:
+                        del sys.modules[name]
+            _register_engine()
+            executed = pm.execute_notebook(nb, None, parameters=parameters or None, kernel_name="python3",
+                                           engine_name=INPROCESS, progress_bar=False,
+                                           request_save_on_cell_execute=False,
+                                           cwd=str(out_path.parent if out_path.parent.exists() else ROOT))
+            _write_atomic(normalise(executed), out_path)
+            code = 0
+        except KeyboardInterrupt:
+            code = 130
+        except BaseException as exc:  # noqa: BLE001 -- any failure: the kernel runs it and reports it
+            print(f"in-process engine declined ({type(exc).__name__}: {' '.join(str(exc).split())[:200]}); "
+                  "running a kernel", file=sys.stderr)
+            code = _EXIT_DECLINED
+        finally:
+            sys.stdout.flush()
+            sys.stderr.flush()
+            os._exit(code)
+    _, status = os.waitpid(pid, 0)
+    code = os.waitstatus_to_exitcode(status)
+    if code not in (0, _EXIT_DECLINED):
+        raise RunError(f"notebook execution interrupted (exit status {code})")
+    return code == 0
+
+
+# --------------------------------------------------------------------------- worker (one per runner invocation)
+_RC = b"\0rc="
+
+
+def serve(sock_path: str) -> int:
+    """The worker: import the heavy libraries and read the tidy tables once, then fork one child per request
+    (a target name on a Unix socket); the child executes the target and streams its output back, then its exit
+    code. Started and stopped by main(); dies with it."""
+    global _PRISTINE
+    import importlib
+    import signal
+    import socket
+
+    _child_death_signal()
+    os.environ.update(_kernel_env())
+    signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+    srv = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    srv.bind(sock_path)
+    srv.listen(64)  # requests wait here while the libraries load
+    print("ready", flush=True)
+    for name in PRELOAD:
+        try:
+            importlib.import_module(name)
+        except ImportError:
+            pass
+    try:  # parsed once here, shared by every child (cache keyed by path and mtime: a changed file is re-read)
+        from . import load
+        load.read_tables(tables=load.CITY_TABLES)
+    except Exception:  # noqa: BLE001 -- a bad table is reported by the notebook that reads it
+        pass
+    _PRISTINE = True
+    children: set[int] = set()
+    while True:
+        conn, _ = srv.accept()
+        for pid in list(children):  # reap finished children
+            if os.waitpid(pid, os.WNOHANG)[0]:
+                children.discard(pid)
+        target = conn.makefile("rb").readline().decode("utf-8").strip()
+        pid = os.fork()
+        if pid:
+            children.add(pid)
+            conn.close()
+            continue
+        srv.close()
+        _child_death_signal()
+        rc = 1
+        try:
+            os.dup2(conn.fileno(), 1)
+            os.dup2(conn.fileno(), 2)
+            rc = execute_target(target) if target else 2
+        finally:
+            sys.stdout.flush()
+            sys.stderr.flush()
+            try:
+                conn.sendall(_RC + str(rc).encode() + b"\n")
+            finally:
+                os._exit(rc)
+
+
+def _execute_via_worker(target: str) -> int | None:
+    """Run target in the worker named by $CITYCASES_WORKER; None if there is no worker to reach."""
+    import socket
+
+    path = os.environ.get("CITYCASES_WORKER")
+    if not path or not Path(path).exists():
+        return None
+    try:
+        conn = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        conn.connect(path)
+    except OSError:
+        return None
+    with conn:
+        conn.sendall(target.encode("utf-8") + b"\n")
+        buf = b""
+        while chunk := conn.recv(65536):
+            buf += chunk
+    text, _, rc = buf.partition(_RC)
+    for line in text.decode("utf-8", "replace").splitlines():
+        print(line, file=sys.stderr if line.startswith("error:") else sys.stdout, flush=True)
+    if not rc.strip().isdigit():
+        print(f"error: {target}: the notebook worker stopped before finishing", file=sys.stderr, flush=True)
+        return 1
+    return int(rc.strip())
+
+
+class Worker:
+    """Context manager: a worker for this runner invocation (CITYCASES_WORKER set for the tasks doit starts)."""
+
+    def __enter__(self):
+        import subprocess
+        import tempfile
+
+        self.proc = None
+        if not _inprocess_allowed_env():
+            return self
+        self.dir = tempfile.mkdtemp(prefix="citycases-worker-")
+        self.sock = os.path.join(self.dir, "sock")
+        env = {**os.environ, **_kernel_env()}
+        self.proc = subprocess.Popen([sys.executable, "-m", "citycases.run", "--serve", self.sock], cwd=str(ROOT),
+                                     env=env, stdout=subprocess.PIPE, stdin=subprocess.DEVNULL)
+        if self.proc.stdout.readline().strip() != b"ready":  # failed to start: every task runs on its own
+            self.proc.kill()
+            self.proc.wait()
+            self.proc = None
+        else:
+            os.environ["CITYCASES_WORKER"] = self.sock
+        return self
+
+    def __exit__(self, *exc):
+        import shutil
+
+        os.environ.pop("CITYCASES_WORKER", None)
+        if self.proc is not None:
+            self.proc.kill()
+            self.proc.wait()
+            self.proc.stdout.close()
+        if self.proc is not None or hasattr(self, "dir"):
+            shutil.rmtree(self.dir, ignore_errors=True)
+        return False
+
+
+def _inprocess_allowed_env() -> bool:
+    return os.environ.get("CITYCASES_ENGINE", "") != "kernel" and hasattr(os, "fork")
 
 
 def execute(label: str, template: Path, out_path: Path, parameters: dict | None = None,
@@ -305,6 +586,10 @@ def execute(label: str, template: Path, out_path: Path, parameters: dict | None 
     FAILED_DIR.mkdir(parents=True, exist_ok=True)
     failed_copy = FAILED_DIR / f"{key or out_path.stem}.ipynb"
     failed_copy.unlink(missing_ok=True)
+    if _inprocess_allowed() and _execute_forked(nb, out_path, parameters):
+        print(f"executed {label} -> {out_path.relative_to(ROOT) if out_path.is_relative_to(ROOT) else out_path} "
+              f"in {time.perf_counter() - start:.1f} s", flush=True)
+        return out_path
     try:
         # papermill writes the notebook here (with the traceback) when a cell fails; removed on success.
         executed = pm.execute_notebook(nb, str(failed_copy), parameters=parameters or None, kernel_name="python3",
@@ -401,7 +686,10 @@ def main(argv=None) -> int:
     ap.add_argument("--force", action="store_true", help="execute even if the inputs did not change")
     ap.add_argument("--no-comparison", action="store_true", help="skip the comparison and evaluations notebooks")
     ap.add_argument("--execute", metavar="TARGET", help="execute one city (slug), 'comparison' or 'evaluations' now, no doit")
+    ap.add_argument("--serve", metavar="SOCKET", help=argparse.SUPPRESS)  # the worker (started by the runner)
     args = ap.parse_args(argv)
+    if args.serve:
+        return serve(args.serve)
 
     try:
         known = city_slugs()
@@ -414,7 +702,8 @@ def main(argv=None) -> int:
         print(f"error: unknown city slug '{unknown[0]}' (known: {', '.join(known)})", file=sys.stderr)
         return 2
     if args.execute:
-        return execute_target(args.execute)
+        rc = _execute_via_worker(args.execute)
+        return execute_target(args.execute) if rc is None else rc
     stale = stale_tables()
     if stale:
         for problem in stale:
@@ -445,7 +734,8 @@ def main(argv=None) -> int:
     if args.force:
         doit_args.append("--always-execute")
     start = time.perf_counter()
-    rc = DoitMain(loader).run(doit_args + tasks)
+    with Worker():
+        rc = DoitMain(loader).run(doit_args + tasks)
     errors = [f.read_text(encoding="utf-8").strip() for t in tasks
               if (f := ERRORS_DIR / f"{t.split(':')[-1]}.error").is_file()]
     if errors or rc:

@@ -19,7 +19,8 @@ from pathlib import Path
 import yaml
 
 from . import schema
-from .derive import atomic_write, load_step, step_names
+from .derive import load_step, step_names
+from .files import atomic_write
 from .errors import DataError
 from .paths import CITIES_FILE, EVENTS, ROOT
 from .toc import TOC, render
