@@ -126,6 +126,27 @@ def test_atomic_write_leaves_no_temp_file(tmp_path):
     assert [p.name for p in tmp_path.iterdir()] == ["t.csv"]
 
 
+def test_atomic_write_respects_the_umask(tmp_path):
+    import os
+    old = os.umask(0o022)
+    try:
+        derive.atomic_write(tmp_path / "t.csv", "a\n")
+        os.umask(0o027)
+        derive.atomic_write(tmp_path / "u.csv", "a\n")
+    finally:
+        os.umask(old)
+    assert (tmp_path / "t.csv").stat().st_mode & 0o777 == 0o644   # not mkstemp's 0600
+    assert (tmp_path / "u.csv").stat().st_mode & 0o777 == 0o640
+
+
+def test_first_bad_names_the_first_true_row():
+    from citycases.checks import first_bad
+    assert first_bad(pd.Series([False, True, True], index=[5, 7, 9])) == 7
+    assert first_bad(pd.Series([False, False])) is None
+    assert first_bad(pd.Series([pd.NA, True], dtype="boolean")) == 1   # missing is not bad
+    assert first_bad(pd.Series([], dtype=bool)) is None
+
+
 def monthly(**overrides):
     """A hand-made two-month table for the fictitious city."""
     df = pd.DataFrame({"city": ["testville"] * 2, "series": ["police"] * 2, "month": ["2020-01", "2020-02"],

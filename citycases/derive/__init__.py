@@ -26,6 +26,7 @@ from pathlib import Path
 import pandas as pd
 
 from .. import schema, settings
+from ..checks import first_bad
 from ..files import atomic_write  # noqa: F401  (derive.atomic_write: its old home)
 from . import _params
 from ..cities import counts_only, load_cities
@@ -92,13 +93,13 @@ def _coerce(df: pd.DataFrame, table: str, file: str) -> pd.DataFrame:
         if t in ("integer", "number"):
             num = pd.to_numeric(col, errors="coerce")
             bad = num.isna() & col.notna()
-            if bad.any():
-                i = bad[bad].index[0]
+            i = first_bad(bad)
+            if i is not None:
                 raise DataError(file, f"table {table}: not a number: {col[i]!r}", row=i + 2, field=n)
             if t == "integer":
                 frac = num.notna() & (num != num.round())
-                if frac.any():
-                    i = frac[frac].index[0]
+                i = first_bad(frac)
+                if i is not None:
                     raise DataError(file, f"table {table}: not a whole number: {num[i]!r}", row=i + 2, field=n)
                 df[n] = num.round().astype("Int64")
             else:
@@ -134,13 +135,13 @@ def validate_table(df: pd.DataFrame, table: str, *, registry: dict, cities: list
         both = given.notna() & computed.notna()
         diff = (given - computed).abs()
         bad = both & (diff > 0.05 + 0.01 * given.abs())
-        if bad.any():
-            i = bad[bad].index[0]
+        i = first_bad(bad)
+        if i is not None:
             raise DataError(file, f"rate {given[i]} inconsistent with {df['homicides'][i]} homicides / population "
                                   f"{df['population'][i]} (= {computed[i]:.3f})", row=i + 2, field="homicide_rate")
         orphan = given.notna() & df["population"].isna()
-        if orphan.any():
-            i = orphan[orphan].index[0]
+        i = first_bad(orphan)
+        if i is not None:
             raise DataError(file, "rate given without a population", row=i + 2, field="homicide_rate",
                             fix="record the population the rate was computed with, or leave the rate empty")
         df["homicide_rate"] = computed.round(3)
@@ -154,46 +155,46 @@ def validate_table(df: pd.DataFrame, table: str, *, registry: dict, cities: list
         df["rate_ci_low"] = pd.array(low, dtype="Float64").round(3)
         df["rate_ci_high"] = pd.array(high, dtype="Float64").round(3)
         zero = df["population"].notna() & (df["population"] <= 0)
-        if zero.any():
-            i = zero[zero].index[0]
+        i = first_bad(zero)
+        if i is not None:
             raise DataError(file, f"population {df['population'][i]} is not positive", row=i + 2, field="population")
     for f in spec["fields"]:
         n, cons = f["name"], f.get("constraints", {})
         col = df[n]
         if f["required"]:
             miss = col.isna()
-            if miss.any():
-                i = miss[miss].index[0]
+            i = first_bad(miss)
+            if i is not None:
                 raise DataError(file, f"table {table}: empty required field", row=i + 2, field=n)
         present = col.notna()
         if "minimum" in cons:
             bad = present & (col < cons["minimum"])
-            if bad.any():
-                i = bad[bad].index[0]
+            i = first_bad(bad)
+            if i is not None:
                 what = "negative count" if cons["minimum"] == 0 else "value below the minimum"
                 raise DataError(file, f"table {table}: {what} {col[i]} (minimum {cons['minimum']})",
                                 row=i + 2, field=n)
         if "maximum" in cons:
             bad = present & (col > cons["maximum"])
-            if bad.any():
-                i = bad[bad].index[0]
+            i = first_bad(bad)
+            if i is not None:
                 raise DataError(file, f"table {table}: {col[i]} outside the plausible range (maximum "
                                       f"{cons['maximum']})", row=i + 2, field=n)
         if "enum" in cons:
             bad = present & ~col.isin(cons["enum"])
-            if bad.any():
-                i = bad[bad].index[0]
+            i = first_bad(bad)
+            if i is not None:
                 raise DataError(file, f"table {table}: {col[i]!r} is not one of {cons['enum']}", row=i + 2, field=n)
         if "pattern" in cons:
             bad = present & ~col.astype("string").str.fullmatch(cons["pattern"]).fillna(False)
-            if bad.any():
-                i = bad[bad].index[0]
+            i = first_bad(bad)
+            if i is not None:
                 raise DataError(file, f"table {table}: malformed value {col[i]!r}", row=i + 2, field=n,
                                 fix=f"write it as {f['description']}")
         if "maxLength" in cons:
             bad = present & (col.astype("string").str.len() > cons["maxLength"])
-            if bad.any():
-                i = bad[bad].index[0]
+            i = first_bad(bad)
+            if i is not None:
                 raise DataError(file, f"table {table}: {col[i]!r} is longer than {cons['maxLength']} characters",
                                 row=i + 2, field=n, fix="shorten it")
     for n in ("date", "start", "end"):  # the pattern lets 2010-02-30 through: a date must exist in the calendar
@@ -212,15 +213,15 @@ def validate_table(df: pd.DataFrame, table: str, *, registry: dict, cities: list
                 raise DataError(file, f"period ends ({e}) before it starts ({s})", row=i + 2, field="end")
     key = spec["primary_key"]
     dup = df.duplicated(subset=key)
-    if dup.any():
-        i = dup[dup].index[0]
+    i = first_bad(dup)
+    if i is not None:
         vals = ", ".join(f"{k}={df.loc[i, k]}" for k in key)
         raise DataError(file, f"table {table}: duplicate key ({vals})", row=i + 2, field="/".join(key))
     slugs = {c["slug"]: c for c in cities}
     if "city" in df.columns:
         bad = ~df["city"].isin(list(slugs))
-        if bad.any():
-            i = bad[bad].index[0]
+        i = first_bad(bad)
+        if i is not None:
             raise DataError(file, f"table {table}: unknown city slug '{df['city'][i]}'", row=i + 2, field="city",
                             fix="add the city to data/cities.yml")
     for n in ("source_id", "population_source_id"):

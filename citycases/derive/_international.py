@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from ..checks import csv_row, to_count
+from ..checks import csv_row, first_bad, to_count
 from ..errors import DataError
 
 # Some publishers use their own codes for a few economies; the tidy tables use the World Bank
@@ -30,8 +30,8 @@ def standard_code(codes: pd.Series) -> pd.Series:
 def expect_range(values: pd.Series, lo: float, hi: float, file, field: str) -> None:
     """Every present value within lo..hi (the publisher's scale); the first one outside is reported."""
     bad = values.notna() & ((values < lo) | (values > hi))
-    if bad.any():
-        i = bad[bad].index[0]
+    i = first_bad(bad)
+    if i is not None:
         raise DataError(file, f"value {values.loc[i]:g} outside the scale {lo:g} to {hi:g}",
                         row=csv_row(i), field=field)
 
@@ -40,8 +40,8 @@ def year_values(years: pd.Series, file, field: str = "year", lo: int = 1950, hi:
     """Whole-number years within lo..hi (gaps allowed, unlike checks.expect_years without first/last)."""
     y = to_count(years, file, field)
     bad = (y < lo) | (y > hi)
-    if bad.any():
-        i = bad[bad].index[0]
+    i = first_bad(bad)
+    if i is not None:
         raise DataError(file, f"year {years.loc[i]!r} outside the plausible range {lo}-{hi}",
                         row=csv_row(i), field=field)
     return y.astype(int)

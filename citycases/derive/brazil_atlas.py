@@ -12,7 +12,7 @@ import re
 
 import pandas as pd
 
-from ..checks import csv_row, expect_columns, expect_unique, expect_years, to_count, to_number
+from ..checks import csv_row, expect_columns, expect_unique, expect_years, first_bad, to_count, to_number
 from ..errors import DataError
 
 RATES = "atlas_violencia_municipal_homicide_rate"
@@ -41,8 +41,8 @@ def read_atlas_series(path) -> pd.DataFrame:
                         "value": to_number(df["valor"], path, "valor")})
     expect_years(out["year"], path, field="período")
     neg = out["value"] < 0
-    if neg.any():
-        i = neg[neg].index[0]
+    i = first_bad(neg)
+    if i is not None:
         raise DataError(path, f"negative rate {out.loc[i, 'value']:g}", row=csv_row(i), field="valor")
     expect_unique(out, ["cod", "year"], path)
     return out

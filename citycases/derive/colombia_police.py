@@ -22,7 +22,9 @@ import re
 
 import pandas as pd
 
-from ..checks import csv_row, expect_columns, expect_rate_consistent, expect_unique, expect_years, to_count, to_number
+from ..checks import (
+    csv_row, expect_columns, expect_rate_consistent, expect_unique, expect_years, first_bad, to_count, to_number,
+)
 from ..errors import DataError
 
 POLICE = "colombia_police_dijin_homicides"
@@ -79,8 +81,8 @@ def read_finiterank(path) -> pd.DataFrame:
     cols = [f"{k}{_yy(y)}" for y in FINITERANK_YEARS for k in ("hom", "pob", "tas")]
     expect_columns(df, ["cod"] + cols, path)
     bad = ~df["cod"].str.fullmatch(r"\d{4,5}")
-    if bad.any():
-        i = bad[bad].index[0]
+    i = first_bad(bad)
+    if i is not None:
         raise DataError(path, f"malformed municipality code {df.loc[i, 'cod']!r}", row=csv_row(i), field="cod")
     df["dane_code"] = df["cod"].str.zfill(5)
     expect_unique(df, ["dane_code"], path)
@@ -90,8 +92,8 @@ def read_finiterank(path) -> pd.DataFrame:
         hom = to_count(df[h].replace("NA", pd.NA), path, h, allow_missing=True)
         pop = to_count(df[p].replace("NA", pd.NA), path, p, allow_missing=True)
         div0 = df[t] == "#DIV/0!"
-        if (div0 & (pop != 0).fillna(True)).any():
-            i = (div0 & (pop != 0).fillna(True)).idxmax()
+        i = first_bad(div0 & (pop != 0).fillna(True))
+        if i is not None:
             raise DataError(path, "rate '#DIV/0!' with a non-zero population", row=csv_row(i), field=t)
         rate = to_number(df[t].replace({"NA": pd.NA, "#DIV/0!": pd.NA}), path, t, allow_missing=True)
         rate = rate.mask(pop == 0)
@@ -109,8 +111,8 @@ def read_municipality_year(path) -> pd.DataFrame:
                         "population", "homic_rate"], path)
     expect_years(df["year"], path, first=FIRST_DIJIN_YEAR, last=LAST_DIJIN_YEAR)
     bad = ~df["municipio_code"].str.fullmatch(r"\d{4,5}")
-    if bad.any():
-        i = bad[bad].index[0]
+    i = first_bad(bad)
+    if i is not None:
         raise DataError(path, f"malformed municipality code {df.loc[i, 'municipio_code']!r}",
                         row=csv_row(i), field="municipio_code")
     df["dane_code"] = df["municipio_code"].str.zfill(5)
@@ -122,8 +124,8 @@ def read_municipality_year(path) -> pd.DataFrame:
     df["population"] = to_count(df["population"], path, "population")
     # Municipalities created after the 2005 census have population 0 (and rate 'NA') in their early years.
     na_rate = df["homic_rate"] == "NA"
-    if (na_rate & (df["population"] != 0)).any():
-        i = (na_rate & (df["population"] != 0)).idxmax()
+    i = first_bad(na_rate & (df["population"] != 0))
+    if i is not None:
         raise DataError(path, "rate 'NA' with a non-zero population", row=csv_row(i), field="homic_rate")
     df["population"] = df["population"].mask(df["population"] == 0)
     rate = to_number(df["homic_rate"].replace("NA", pd.NA), path, "homic_rate", allow_missing=True)
@@ -137,8 +139,8 @@ def read_population_2005_base(path) -> pd.DataFrame:
     df = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8")
     expect_columns(df, ["municipio_code"] + years, path)
     bad = ~df["municipio_code"].str.fullmatch(r"\d{5}")
-    if bad.any():
-        i = bad[bad].index[0]
+    i = first_bad(bad)
+    if i is not None:
         raise DataError(path, f"malformed municipality code {df.loc[i, 'municipio_code']!r}",
                         row=csv_row(i), field="municipio_code")
     expect_unique(df, ["municipio_code"], path)
@@ -153,8 +155,8 @@ def read_population_2018_base(path) -> pd.DataFrame:
     expect_columns(df, ["municipio_code", "year", "poblacion"], path)
     expect_years(df["year"], path, first=2018, last=2024)
     bad = ~df["municipio_code"].astype("string").str.fullmatch(r"\d{4,5}").fillna(False)
-    if bad.any():
-        i = bad[bad].index[0]
+    i = first_bad(bad)
+    if i is not None:
         raise DataError(path, f"malformed municipality code {df.loc[i, 'municipio_code']!r}",
                         row=csv_row(i), field="municipio_code")
     out = pd.DataFrame({"dane_code": df["municipio_code"].str.zfill(5), "year": df["year"].astype(int),
@@ -170,8 +172,8 @@ def read_monthly(path) -> pd.DataFrame:
     expect_years(df["year"], path, first=FIRST_DIJIN_YEAR, last=LAST_DIJIN_YEAR)
     month = to_count(df["month"], path, "month")
     bad = (month < 1) | (month > 12)
-    if bad.any():
-        i = bad[bad].index[0]
+    i = first_bad(bad)
+    if i is not None:
         raise DataError(path, f"month {df.loc[i, 'month']!r} is not 1-12", row=csv_row(i), field="month")
     df["year"], df["month"] = df["year"].astype(int), month.astype(int)
     expect_unique(df, ["year", "month"], path)
@@ -185,8 +187,8 @@ def read_victims(path) -> pd.DataFrame:
     df = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8")
     expect_columns(df, ["codigo_dane", "fecha_hecho", "armas_medios", "cantidad"], path)
     date = pd.to_datetime(df["fecha_hecho"], format="%Y-%m-%d", errors="coerce")
-    if date.isna().any():
-        i = date.isna().idxmax()
+    i = first_bad(date.isna())
+    if i is not None:
         raise DataError(path, f"not a date: {df.loc[i, 'fecha_hecho']!r}", row=csv_row(i), field="fecha_hecho")
     df["year"] = date.dt.year
     expect_years(df["year"], path, lo=FIRST_DIJIN_YEAR, hi=LAST_DIJIN_YEAR, field="fecha_hecho")
@@ -280,8 +282,8 @@ def firearm_rows(code: str, victims: pd.DataFrame, muni: pd.DataFrame, *, files:
         raise DataError(files["victims"], f"no victim rows with a DANE code of {code}", field="codigo_dane",
                         fix="this file holds Medellín only: drop victim_records for other cities")
     blank = rows["armas_medios"] == ""
-    if blank.any():
-        i = blank.idxmax()
+    i = first_bad(blank)
+    if i is not None:
         raise DataError(files["victims"], "weapon missing on a coded row", row=csv_row(i), field="armas_medios")
     police = police_years(muni, code, files["muni"]).set_index("year")["homicides"]
     g = rows.assign(fire=rows["cantidad"].where(rows["armas_medios"] == FIREARM, 0)).groupby("year")

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from ..checks import csv_row, expect_columns, to_count
+from ..checks import csv_row, expect_columns, first_bad, to_count
 from ..errors import DataError
 from .medata_medellin import CLEANED, CLEANED_FILE, CLEANED_LAST_YEAR, _local_day, _timestamps
 from .rio_isp import CISP_2017, CISP_FILES, CONSOLIDATED_WITH_ERRATA, ibge_code_of, read_cisp_monthly
@@ -42,8 +42,8 @@ def read_barrio_records(path) -> pd.DataFrame:
     year = _local_day(_timestamps(df["FECHA_HECHO"], path, "FECHA_HECHO")).dt.year
     for field in ("CODIGO_BARRIO", "NOMBRE_BARRIO"):
         empty = df[field].str.strip() == ""
-        if empty.any():
-            i = empty.idxmax()
+        i = first_bad(empty)
+        if i is not None:
             raise DataError(path, f"empty {field}", row=csv_row(i), field=field)
     comuna = to_count(df["CODIGO_COMUNA"], path, "CODIGO_COMUNA").astype(int).map(lambda c: f"{c:02d}")
     out = pd.DataFrame({"year": year, "area_id": df["CODIGO_BARRIO"].str.strip(),

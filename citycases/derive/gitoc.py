@@ -10,7 +10,7 @@ import re
 
 import pandas as pd
 
-from ..checks import expect_columns, expect_unique, to_number
+from ..checks import expect_columns, expect_unique, first_bad, to_number
 from ..errors import DataError
 from . import worldbank_wdi
 from ._international import definitions, expect_range, rows_for
@@ -118,8 +118,8 @@ def read_oc_index(path, names: dict[str, str]) -> pd.DataFrame:
         df.columns = [_column(c) for c in df.columns]
         expect_columns(df, ["Country"], where)
         unknown = ~df["Country"].map(normalise_name).isin(list(names))
-        if unknown.any():
-            i = unknown[unknown].index[0]
+        i = first_bad(unknown)
+        if i is not None:
             raise DataError(where, f"country name {df['Country'][i]!r} matches no World Bank country name",
                             row=int(i) + 2, field="Country", fix="add its spelling to NAME_ALIASES in gitoc.py")
         df["country"] = df["Country"].map(normalise_name).map(names)
@@ -138,8 +138,8 @@ def read_oc_index(path, names: dict[str, str]) -> pd.DataFrame:
         # Criminality is published as the mean of the markets and actors pillars (to 2 decimals).
         crim = scores["gitoc_criminality"]
         bad = (crim - (scores["gitoc_criminal_markets"] + scores["gitoc_criminal_actors"]) / 2).abs() > 0.0101
-        if bad.any():
-            i = bad[bad].index[0]
+        i = first_bad(bad)
+        if i is not None:
             raise DataError(where, f"criminality {crim[i]:g} is not the mean of criminal markets and criminal "
                                    f"actors", row=int(i) + 2, field=INDICATORS["gitoc_criminality"][0][0])
     if not parts:

@@ -14,7 +14,7 @@ import re
 
 import pandas as pd
 
-from ..checks import expect_columns, expect_unique
+from ..checks import expect_columns, expect_unique, first_bad
 from ..errors import DataError
 
 SOURCE = "anbsc_beni_confiscati"
@@ -54,15 +54,15 @@ def read_assets(path) -> pd.DataFrame:
                      usecols=lambda c: c in ("s_bene", "CODISTAT", "CODISTATPROV"))
     expect_columns(df, ["s_bene", "CODISTAT", "CODISTATPROV"], path)
     empty = df["s_bene"].str.strip() == ""
-    if empty.any():
-        i = empty[empty].index[0]
+    i = first_bad(empty)
+    if i is not None:
         raise DataError(path, "asset without an identifier", row=int(i) + 2, field="s_bene")
     expect_unique(df, ["s_bene"], path)
     for col, n in (("CODISTAT", 6), ("CODISTATPROV", 3)):
         s = df[col].str.strip()
         bad = (s != "") & ~s.str.fullmatch(rf"\d{{{n}}}")
-        if bad.any():
-            i = bad[bad].index[0]
+        i = first_bad(bad)
+        if i is not None:
             raise DataError(path, f"malformed ISTAT code {s[i]!r} (expected {n} digits)", row=int(i) + 2, field=col)
     return pd.DataFrame({"asset": df["s_bene"], "comune": df["CODISTAT"].str.strip(),
                          "province": df["CODISTATPROV"].str.strip()})

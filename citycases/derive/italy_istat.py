@@ -21,7 +21,7 @@ import re
 
 import pandas as pd
 
-from ..checks import expect_columns, expect_rate_consistent, expect_unique, expect_years, to_count
+from ..checks import expect_columns, expect_rate_consistent, expect_unique, expect_years, first_bad, to_count
 from ..errors import DataError
 
 CRIMES_SOURCE = "istat_delitti_denunciati"
@@ -110,8 +110,8 @@ def read_istat_population(path) -> pd.DataFrame:
     expect_unique(df, ["REF_AREA", "Anno"], path)
     pop = to_count(df["Popolazione"], path, "Popolazione")
     zero = pop == 0
-    if zero.any():
-        i = zero[zero].index[0]
+    i = first_bad(zero)
+    if i is not None:
         raise DataError(path, "population is zero", row=int(i) + 2, field="Popolazione")
     return pd.DataFrame({"ref_area": df["REF_AREA"].str.strip(), "year": df["Anno"].astype(int), "population": pop})
 

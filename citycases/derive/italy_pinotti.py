@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from ..checks import expect_columns, expect_unique, expect_years, to_number
+from ..checks import expect_columns, expect_unique, expect_years, first_bad, to_number
 from ..errors import DataError
 
 SOURCE = "pinotti2015"
@@ -59,8 +59,8 @@ def read_pinotti(path) -> pd.DataFrame:
         s = s.mask(s == "")
         df[col] = to_number(s, path, col, allow_missing=True)
         neg = df[col] < 0
-        if neg.any():
-            i = neg[neg].index[0]
+        i = first_bad(neg)
+        if i is not None:
             raise DataError(path, f"negative value {df[col][i]:g}", row=int(i) + 2, field=col)
     return df
 

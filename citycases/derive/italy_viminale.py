@@ -22,7 +22,7 @@ import warnings
 
 import pandas as pd
 
-from ..checks import expect_columns, expect_unique, expect_years, to_count
+from ..checks import expect_columns, expect_unique, expect_years, first_bad, to_count
 from ..errors import DataError
 
 SOURCE = "viminale_ucs_delitti"
@@ -177,8 +177,8 @@ def read_wide_sheet(path, sheet) -> pd.DataFrame:
 def _counts(raw: pd.Series, rows: pd.Series, path, sheet) -> pd.Series:
     num = pd.to_numeric(raw, errors="coerce")
     bad = raw.notna() & (num.isna() | (num < 0) | (num != num.round()))
-    if bad.any():
-        i = bad[bad].index[0]
+    i = first_bad(bad)
+    if i is not None:
         raise DataError(path, f"sheet '{sheet}': not a count: {raw[i]!r}", row=int(rows[i]), field="count")
     return num.astype("Int64")
 
@@ -218,8 +218,8 @@ def read_comune_population(path) -> pd.DataFrame:
             raise DataError(path, f"not a population figure: {s[i]!r}", row=int(i) + 2, field=col)
         vals[col] = to_count(s.str.replace(".", "", regex=False), path, col)
     mismatch = vals["Males"] + vals["Females"] != vals["Total"]
-    if mismatch.any():
-        i = mismatch[mismatch].index[0]
+    i = first_bad(mismatch)
+    if i is not None:
         raise DataError(path, "Males + Females differs from Total", row=int(i) + 2, field="Total")
     return pd.DataFrame({"year": df["Year"].astype(int), "population": vals["Total"]})
 

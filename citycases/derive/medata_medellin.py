@@ -17,7 +17,7 @@ import json
 
 import pandas as pd
 
-from ..checks import csv_row, expect_columns, to_count
+from ..checks import csv_row, expect_columns, first_bad, to_count
 from ..errors import DataError
 from .colombia_police import (DANE_POP, POP_CENSUS_2005, POP_CENSUS_2018, dane_code_of, population_for,
                               read_population_2005_base, read_population_2018_base)
@@ -52,8 +52,8 @@ FIREARM_INDICATOR = "firearm_share_medata"
 def _timestamps(raw: pd.Series, path, field: str) -> pd.Series:
     """Parse ISO timestamps with an offset (UTC-aware); the first unreadable one is reported."""
     t = pd.to_datetime(raw, errors="coerce", utc=True, format="ISO8601")
-    if t.isna().any():
-        i = t.isna().idxmax()
+    i = first_bad(t.isna())
+    if i is not None:
         raise DataError(path, f"not a timestamp: {raw.loc[i]!r}", row=csv_row(i), field=field)
     return t
 
@@ -74,8 +74,8 @@ def read_cleaned(path) -> pd.DataFrame:
                         field="FECHA_HECHO", fix="a new snapshot: update the coverage constants and caveats")
     comuna = to_count(df["CODIGO_COMUNA"], path, "CODIGO_COMUNA")
     empty = df["MODALIDAD"].str.strip() == ""
-    if empty.any():
-        i = empty.idxmax()
+    i = first_bad(empty)
+    if i is not None:
         raise DataError(path, "empty modality", row=csv_row(i), field="MODALIDAD")
     return pd.DataFrame({"date": date, "area_id": comuna.astype(int).map(lambda c: f"{c:02d}"),
                          "modality": df["MODALIDAD"].str.strip()})
@@ -88,8 +88,8 @@ def read_extract(path) -> pd.DataFrame:
     utc = _timestamps(df["fecha_hecho"], path, "fecha_hecho")
     day = utc.dt.strftime("%Y-%m-%d")
     out = (day < EXTRACT_UTC_FIRST) | (day > EXTRACT_UTC_LAST)
-    if out.any():
-        i = out.idxmax()
+    i = first_bad(out)
+    if i is not None:
         raise DataError(path, f"record outside the extract window {EXTRACT_UTC_FIRST}..{EXTRACT_UTC_LAST} (UTC)",
                         row=csv_row(i), field="fecha_hecho")
     return pd.DataFrame({"date": _local_day(utc)})
@@ -105,13 +105,13 @@ def read_comunas(path) -> pd.DataFrame:
     df = pd.DataFrame(props)
     expect_columns(df, ["COMUNA", "NOMBRE"], path)
     bad = ~df["COMUNA"].astype("string").str.fullmatch(r"\d{2}").fillna(False)
-    if bad.any():
-        i = bad[bad].index[0]
+    i = first_bad(bad)
+    if i is not None:
         raise DataError(path, f"malformed COMUNA code {df.loc[i, 'COMUNA']!r}", row=f"feature {i + 1}",
                         field="COMUNA")
     dup = df["COMUNA"].duplicated()
-    if dup.any():
-        i = dup[dup].index[0]
+    i = first_bad(dup)
+    if i is not None:
         raise DataError(path, f"COMUNA {df.loc[i, 'COMUNA']} appears twice", row=f"feature {i + 1}", field="COMUNA")
     # Codes 01-16 are the urban comunas; 50-90 are the rural corregimientos.
     return pd.DataFrame({"area_id": df["COMUNA"], "area_name": df["NOMBRE"].str.strip(),

@@ -16,7 +16,9 @@ import re
 
 import pandas as pd
 
-from ..checks import csv_row, expect_columns, expect_rate_consistent, expect_unique, expect_years, to_count, to_number
+from ..checks import (
+    csv_row, expect_columns, expect_rate_consistent, expect_unique, expect_years, first_bad, to_count, to_number,
+)
 from ..errors import DataError
 
 SOURCES = ["inegi_mortality_microdata", "inegi_mortality_cube", "conapo_municipal_population_2023",
@@ -61,8 +63,8 @@ def norm_code(col: pd.Series, width: int, file, field: str) -> pd.Series:
     """Codes are written '08037', '08 037' or '8037': strip spaces and zero-pad."""
     s = col.astype("string").str.replace(" ", "", regex=False).str.strip().str.zfill(width)
     bad = ~s.str.fullmatch(rf"\d{{{width}}}").fillna(False)
-    if bad.any():
-        i = bad[bad].index[0]
+    i = first_bad(bad)
+    if i is not None:
         raise DataError(file, f"malformed INEGI code {col.loc[i]!r}", row=csv_row(i), field=field)
     return s
 
@@ -70,8 +72,8 @@ def norm_code(col: pd.Series, width: int, file, field: str) -> pd.Series:
 def _month_numbers(col: pd.Series, file, field: str) -> pd.Series:
     m = to_count(col, file, field)
     bad = (m < 1) | (m > 12)
-    if bad.any():
-        i = bad[bad].index[0]
+    i = first_bad(bad)
+    if i is not None:
         raise DataError(file, f"month {col.loc[i]!r} is not 1-12", row=csv_row(i), field=field)
     return m
 
@@ -127,8 +129,8 @@ def read_cube(path) -> pd.DataFrame:
         df[c] = to_count(df[c], path, c, allow_missing=True).fillna(0)
     months = set(SPANISH_MONTHS) | {UNKNOWN, TOTAL}
     odd = ~df["Month.of.Murder"].isin(months)
-    if odd.any():
-        i = odd[odd].index[0]
+    i = first_bad(odd)
+    if i is not None:
         raise DataError(path, f"unknown month {df['Month.of.Murder'][i]!r}", row=csv_row(i), field="Month.of.Murder")
     expect_unique(df, ["code", "Year.of.Murder", "Month.of.Murder"], path)
     # Internal sums: months add up to each year's Total row, and years add up to the grand Total row.

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from ..checks import csv_row, expect_columns, expect_unique, expect_years, to_count
+from ..checks import csv_row, expect_columns, expect_unique, expect_years, first_bad, to_count
 from ..errors import DataError
 from .mexico_inegi import (CONAPO_MUN, CONAPO_MUN_FILE, SPANISH_MONTHS, full_years, inegi_code,
                            municipal_population, norm_code, read_conapo_municipal)
@@ -46,8 +46,8 @@ def read_crimenmexico(path) -> pd.DataFrame:
     expect_columns(df, ["series_key", "group_index", "date", "name", "count"], path)
     date = pd.to_datetime(df["date"], format="%Y-%m-%d", errors="coerce")
     bad = date.isna() | (date.dt.day != 1)
-    if bad.any():
-        i = bad[bad].index[0]
+    i = first_bad(bad)
+    if i is not None:
         raise DataError(path, f"date {df['date'][i]!r} is not the first day of a month", row=csv_row(i), field="date")
     out = pd.DataFrame({"series_key": df["series_key"], "group_index": df["group_index"], "name": df["name"],
                         "year": date.dt.year, "month": date.dt.month,
@@ -66,16 +66,16 @@ def read_sesnsp_municipal(path) -> pd.DataFrame:
                         "year": to_count(df["Año"], path, "Año")})
     expect_years(out["year"], path, lo=2015, hi=2030, field="Año")
     month = df["Mes"].str.strip().map(SPANISH_MONTHS)
-    if month.isna().any():
-        i = month[month.isna()].index[0]
+    i = first_bad(month.isna())
+    if i is not None:
         raise DataError(path, f"unknown month name {df['Mes'][i]!r}", row=csv_row(i), field="Mes")
     out["month"] = month.astype(int)
     counts = {c: to_count(df[c], path, c) for c in crimes + ["Total"]}
     out["homicidio_doloso"], out["feminicidio"] = counts["Homicidio doloso"], counts["Feminicidio"]
     # The compiler's Total is the sum of the four crime columns: a mismatch means a column was misread.
     off = counts["Total"] != sum(counts[c] for c in crimes)
-    if off.any():
-        i = off[off].index[0]
+    i = first_bad(off)
+    if i is not None:
         raise DataError(path, "Total is not the sum of the crime columns", row=csv_row(i), field="Total")
     expect_unique(out, ["entidad", "municipio", "year", "month"], path)
     return out
@@ -90,13 +90,13 @@ def read_state_victims(path) -> pd.DataFrame:
                         "month": to_count(df["n_month"], path, "n_month"),
                         "subtype": df["subtipo_de_delito"].map(SUBTYPES),
                         "homicides": to_count(df["n_victimas"], path, "n_victimas")})
-    if out["subtype"].isna().any():
-        i = out["subtype"][out["subtype"].isna()].index[0]
+    i = first_bad(out["subtype"].isna())
+    if i is not None:
         raise DataError(path, f"unexpected subtype {df['subtipo_de_delito'][i]!r}", row=csv_row(i),
                         field="subtipo_de_delito")
     bad = (out["month"] < 1) | (out["month"] > 12)
-    if bad.any():
-        i = bad[bad].index[0]
+    i = first_bad(bad)
+    if i is not None:
         raise DataError(path, f"month {df['n_month'][i]!r} is not 1-12", row=csv_row(i), field="n_month")
     expect_years(out["year"], path, lo=2015, hi=2030, field="n_year")
     expect_unique(out, ["state", "year", "month", "subtype"], path)
@@ -111,8 +111,8 @@ def municipal_offences(cm: pd.DataFrame, m24: pd.DataFrame, *, crimenmexico_name
     if a.empty:
         raise DataError(files[0], f"no SESNSP rows (series hd, group 0) named {crimenmexico_name!r}", field="name",
                         fix="check crimenmexico_name in data/cities.yml against the raw file")
-    if a["homicides"].isna().any():
-        i = a.index[a["homicides"].isna()][0]
+    i = first_bad(a["homicides"].isna())
+    if i is not None:
         raise DataError(files[0], "SESNSP count is blank", row=csv_row(i), field="count")
     b = m24[(m24["entidad"] == entidad) & (m24["municipio"] == municipio)]
     if b.empty:

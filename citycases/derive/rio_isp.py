@@ -31,7 +31,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from ..checks import csv_row, expect_columns, expect_rate_consistent, expect_unique, expect_years, to_count, to_number
+from ..checks import (
+    csv_row, expect_columns, expect_rate_consistent, expect_unique, expect_years, first_bad, to_count, to_number,
+)
 from ..errors import DataError
 
 MUNI = "isp_rj_municipal_monthly"
@@ -118,8 +120,8 @@ def _months(df: pd.DataFrame, path, year_field="ano", month_field="mes") -> pd.D
     df["month"] = to_count(df[month_field], path, month_field)
     expect_years(df["year"], path, field=year_field)
     bad = ~df["month"].between(1, 12)
-    if bad.any():
-        i = bad[bad].index[0]
+    i = first_bad(bad)
+    if i is not None:
         raise DataError(path, f"month {df.loc[i, month_field]!r} is not 1-12", row=csv_row(i), field=month_field)
     return df
 
@@ -127,8 +129,8 @@ def _months(df: pd.DataFrame, path, year_field="ano", month_field="mes") -> pd.D
 def _check_identity(df: pd.DataFrame, total: str, parts: list[str], path, field: str) -> None:
     """A published total must equal the sum of its components (ISP's own definition)."""
     bad = df[total] != df[parts].sum(axis=1)
-    if bad.any():
-        i = bad[bad].index[0]
+    i = first_bad(bad)
+    if i is not None:
         raise DataError(path, f"{field} {df.loc[i, total]} is not the sum of {parts} "
                               f"({df.loc[i, parts].sum()})", row=csv_row(i), field=field,
                         fix="ISP changed what the total includes: re-check feminicide handling in PROVENANCE.md")
@@ -209,8 +211,8 @@ def read_historical_series(path) -> pd.DataFrame:
     df["area"] = df["area geografica"].str.strip()
     df["delito"] = df["delito"].str.strip()
     unknown = ~df["delito"].isin(list(HIST_OFFENCES))
-    if unknown.any():
-        i = unknown[unknown].index[0]
+    i = first_bad(unknown)
+    if i is not None:
         raise DataError(path, f"unknown offence {df.loc[i, 'delito']!r}", row=csv_row(i), field="delito",
                         fix=f"expected one of {list(HIST_OFFENCES)}")
     df["variable"] = df["delito"].map(HIST_OFFENCES)
@@ -229,8 +231,8 @@ def read_isp_population(path) -> pd.DataFrame:
     df["year"] = to_count(df["ano"], path, "ano")
     expect_years(df["year"], path, field="ano")
     pop = to_number(df["pop_munic"].str.replace(",", ".", regex=False), path, "pop_munic")
-    if (pop <= 0).any():
-        i = pop.index[pop <= 0][0]
+    i = first_bad(pop <= 0)
+    if i is not None:
         raise DataError(path, f"population {df.loc[i, 'pop_munic']!r} is not positive", row=csv_row(i),
                         field="pop_munic")
     df["population"] = pop.round().astype("Int64")

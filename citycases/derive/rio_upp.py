@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from ..checks import csv_row, expect_columns, expect_years, to_count
+from ..checks import csv_row, expect_columns, expect_years, first_bad, to_count
 from ..errors import DataError
 from .rio_isp import COMPONENTS, read_isp_csv
 
@@ -71,18 +71,18 @@ def read_upp_dates(path, sheet=DATES_SHEET) -> pd.DataFrame:
                                ("data_fim", "closed", False)):
         d = pd.to_datetime(df[src], errors="coerce")
         bad = d.isna() & (df[src].notna() | required)
-        if bad.any():
-            i = bad[bad].index[0]
+        i = first_bad(bad)
+        if i is not None:
             raise DataError(path, f"not a date: {df.loc[i, src]!r}", row=csv_row(i), field=src)
         out[dst] = d
     dup = out.duplicated("cod_upp")
-    if dup.any():
-        i = dup[dup].index[0]
+    i = first_bad(dup)
+    if i is not None:
         raise DataError(path, f"duplicate cod_upp {out.loc[i, 'cod_upp']}", row=csv_row(i), field="cod_upp")
     for a, b, field in (("occupied", "installed", "data_instalacao"), ("installed", "closed", "data_fim")):
         bad = out[b].notna() & (out[b] < out[a])
-        if bad.any():
-            i = bad[bad].index[0]
+        i = first_bad(bad)
+        if i is not None:
             raise DataError(path, f"{b} {out.loc[i, b].date()} is before {a} {out.loc[i, a].date()}",
                             row=csv_row(i), field=field)
     return out
@@ -99,8 +99,8 @@ def read_upp_monthly(path) -> pd.DataFrame:
                         "year": to_count(df["ano"], path, "ano"), "month": to_count(df["mes"], path, "mes")})
     expect_years(out["year"], path, field="ano")
     bad = ~out["month"].between(1, 12)
-    if bad.any():
-        i = bad[bad].index[0]
+    i = first_bad(bad)
+    if i is not None:
         raise DataError(path, f"month {df.loc[i, 'mes']!r} is not 1-12", row=csv_row(i), field="mes")
     for c in COMPONENTS + ["registro_ocorrencias"]:
         out[c] = to_count(df[c], path, c)
@@ -108,8 +108,8 @@ def read_upp_monthly(path) -> pd.DataFrame:
     out["empty"] = out["registro_ocorrencias"].eq(0) & out[COMPONENTS].eq(0).all(axis=1)
     holding = out[~out["empty"]]
     again = holding.duplicated(key)
-    if again.any():
-        i = again[again].index[0]
+    i = first_bad(again)
+    if i is not None:
         raise DataError(path, f"month {out.loc[i, 'year']}-{out.loc[i, 'month']:02d} of cod_upp "
                               f"{out.loc[i, 'cod_upp']} appears twice with records", row=csv_row(i),
                         field="cod_upp/ano/mes")

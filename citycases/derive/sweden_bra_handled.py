@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from ..checks import csv_row, expect_columns, expect_unique, expect_years, to_count, to_number
+from ..checks import csv_row, expect_columns, expect_unique, expect_years, first_bad, to_count, to_number
 from ..errors import DataError
 from ._sweden import police_region
 
@@ -59,8 +59,8 @@ def read_table(path) -> pd.DataFrame:
                               allow_missing=True)
     out["clearance_pct"] = to_number(df["personuppklaringsprocent"], path, "personuppklaringsprocent")
     unknown = ~out["category"].isin(CATEGORIES)
-    if unknown.any():
-        i = unknown[unknown].index[0]
+    i = first_bad(unknown)
+    if i is not None:
         raise DataError(path, f"unknown category {out['category'][i]!r}", row=csv_row(i), field="category",
                         fix=f"categories are {CATEGORIES}")
     expect_unique(out, ["region_code", "year", "category"], path)
@@ -79,8 +79,8 @@ def check_table(t: pd.DataFrame, path, region_code: str) -> pd.DataFrame:
             raise DataError(path, f"{region_code} {year}: categories {missing} missing", field="category")
     # handled = investigated + written off without investigation, in every row
     bad = r["handlagda_totalt"] != r["utredda_totalt"] + r["direktavskrivna_totalt"]
-    if bad.any():
-        i = bad[bad].index[0]
+    i = first_bad(bad)
+    if i is not None:
         raise DataError(path, f"{r['handlagda_totalt'][i]} handled is not {r['utredda_totalt'][i]} investigated "
                               f"+ {r['direktavskrivna_totalt'][i]} written off", row=csv_row(i),
                         field="handlagda_totalt")
@@ -101,8 +101,8 @@ def check_table(t: pd.DataFrame, path, region_code: str) -> pd.DataFrame:
     has = r["cleared"].notna() & (r["handlagda_totalt"] > 0)
     calc = r.loc[has, "cleared"].astype(float) / r.loc[has, "handlagda_totalt"] * 100
     off = (calc - r.loc[has, "clearance_pct"]).abs() > PCT_TOL
-    if off.any():
-        i = off[off].index[0]
+    i = first_bad(off)
+    if i is not None:
         raise DataError(path, f"personuppklaringsprocent {r['clearance_pct'][i]} is not {r['cleared'][i]} / "
                               f"{r['handlagda_totalt'][i]} handled", row=csv_row(i), field="personuppklaringsprocent")
     # the completed row's scope: with assault with fatal outcome before SCOPE_CHANGE, without it from then on

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from ..checks import csv_row, expect_columns, expect_unique, to_count
+from ..checks import csv_row, expect_columns, expect_unique, first_bad, to_count
 from ..errors import DataError
 from ._sweden import COUNTY_KOMMUNER, COUNTY_NAMES
 
@@ -50,8 +50,8 @@ def read_events(path) -> pd.DataFrame:
     expect_unique(df, ["event_id"], path)
     month = df["datetime"].str.strip().str[:7]
     bad = ~month.str.fullmatch(MONTH_PATTERN)
-    if bad.any():
-        i = bad[bad].index[0]
+    i = first_bad(bad)
+    if i is not None:
         raise DataError(path, f"datetime {df['datetime'][i]!r} does not start with YYYY-MM", row=csv_row(i),
                         field="datetime")
     return pd.DataFrame({"event_id": df["event_id"], "month": month, "type": df["type"].str.strip(),
@@ -64,8 +64,8 @@ def read_monthly(path) -> pd.DataFrame:
     df = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8")
     expect_columns(df, ["month", "geography", "event_type", "n_events", "coverage_note"], path)
     bad = ~df["month"].str.fullmatch(MONTH_PATTERN)
-    if bad.any():
-        i = bad[bad].index[0]
+    i = first_bad(bad)
+    if i is not None:
         raise DataError(path, f"malformed month {df['month'][i]!r}", row=csv_row(i), field="month")
     out = pd.DataFrame({"month": df["month"], "geography": df["geography"].str.strip(),
                         "event_type": df["event_type"].str.strip(),
@@ -124,8 +124,8 @@ def derive(ctx) -> dict[str, pd.DataFrame]:
                                                f"not known", field="derive")
         allowed = set(COUNTY_KOMMUNER[county]) | {COUNTY_NAMES[county]}
         outside = ~events["location_name"].isin(allowed)
-        if outside.any():
-            i = outside[outside].index[0]
+        i = first_bad(outside)
+        if i is not None:
             raise DataError(events_path, f"notice located in '{events['location_name'][i]}', outside "
                                          f"{COUNTY_NAMES[county]}", row=csv_row(i), field="location_name")
         # From 2026-01 the API gives the county as location; the place in the title then names the kommun.

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from ..checks import expect_columns, expect_unique, expect_years, to_number
+from ..checks import expect_columns, expect_unique, expect_years, first_bad, to_number
 from ..errors import DataError
 from ._international import definitions, expect_range, rows_for, standard_code
 
@@ -44,8 +44,8 @@ def read_economy_names(path) -> pd.DataFrame:
                      encoding="utf-8")
     expect_columns(df, ["iso3", "country"], path)
     empty = (df["iso3"].str.strip() == "") | (df["country"].str.strip() == "")
-    if empty.any():
-        i = empty[empty].index[0]
+    i = first_bad(empty)
+    if i is not None:
         raise DataError(path, "empty economy code or name", row=int(i) + 2, field="iso3")
     return df.drop_duplicates().reset_index(drop=True)
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from ..checks import expect_columns, expect_unique, to_number
+from ..checks import expect_columns, expect_unique, first_bad, to_number
 from ..errors import DataError
 from ._international import definitions, expect_range, rows_for, standard_code, year_values
 
@@ -45,8 +45,8 @@ def read_wgi(path, dimensions=tuple(DIMENSIONS)) -> pd.DataFrame:
     df["country"] = standard_code(df["code"])
     df["dimension"] = df["indicator"].astype("string").str.strip().str.lower()
     unknown = ~df["dimension"].isin(["va", "pv", "ge", "rq", "rl", "cc"])
-    if unknown.any():
-        i = unknown[unknown].index[0]
+    i = first_bad(unknown)
+    if i is not None:
         raise DataError(path, f"unknown WGI dimension {df['indicator'][i]!r}", row=int(i) + 2, field="indicator")
     expect_unique(df, ["country", "year", "dimension"], path)
     est = df["estimate"].where(~df["estimate"].astype("string").str.strip().isin([MISSING, ""]))
