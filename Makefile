@@ -39,7 +39,7 @@ JB_BUILD := $(VENV)/bin/jupyter-book build . --config _config.yml --toc _toc.yml
             --path-output $(STAGING)
 
 .PHONY: book venv node static downloads data pages pages-check new-city data-check toc toc-check notebooks site site-build site-build-locked html serve \
-        chromium test test-unit test-build test-nbval test-browser bench lock linkcheck clean help
+        chromium test test-unit test-build test-nbval test-browser bench bench-scale lock linkcheck clean help
 
 help:
 	@sed -n '2,6p' Makefile
@@ -188,6 +188,11 @@ test-browser: venv node
 # ---------------------------------------------------------------- other
 bench: venv node
 	$(PY) bench/build.py
+
+# Clean build with 6, 24 and 96 cities (real Colombian municipalities added to a scratch copy's registry, never
+# committed): seconds per extra city, largest page, site size. Needs the raw sources (CITYCASES_SOURCES).
+bench-scale: venv node
+	$(PY) bench/scale.py
 
 # Regenerate the lock after changing requirements.txt (in a working .venv).
 lock: venv

@@ -85,18 +85,30 @@ def city_slugs() -> list[str]:
     return [c["slug"] for c in _registry()]
 
 
-def _table_rows(path: Path, city: dict) -> tuple[list[str], list[list[str]], bool]:
-    """(header, rows that belong to the city, whether the table could be narrowed to the city)."""
+@lru_cache(maxsize=256)
+def _grouped_rows(path: Path, stamp: tuple) -> tuple[list[str], str | None, dict[str, list[list[str]]]]:
+    """(header, key column 'city'/'country'/None, rows by key): each table parsed once for every city's digest
+    (stamp: size and mtime, so an edited file is read again)."""
     with path.open(newline="", encoding="utf-8") as f:
         reader = csv.reader(f)
         header = next(reader, [])
-        if "city" in header:
-            i, want = header.index("city"), city["slug"]
-        elif "country" in header:
-            i, want = header.index("country"), city["country"]
-        else:
-            return header, list(reader), False
-        return header, [r for r in reader if len(r) > i and r[i] == want], True
+        key = "city" if "city" in header else "country" if "country" in header else None
+        if key is None:
+            return header, None, {"": list(reader)}
+        i, groups = header.index(key), {}
+        for r in reader:
+            if len(r) > i:
+                groups.setdefault(r[i], []).append(r)
+        return header, key, groups
+
+
+def _table_rows(path: Path, city: dict) -> tuple[list[str], list[list[str]], bool]:
+    """(header, rows that belong to the city, whether the table could be narrowed to the city)."""
+    st = path.stat()
+    header, key, groups = _grouped_rows(path, (st.st_size, st.st_mtime_ns, st.st_ino))
+    if key is None:
+        return header, groups[""], False
+    return header, groups.get(city["slug"] if key == "city" else city["country"], []), True
 
 
 def city_digest(slug: str) -> str:
@@ -286,7 +298,8 @@ def _first_line(source: str) -> str:
 # one child per notebook, so each notebook pays only for its own computation.
 INPROCESS = "citycases-inprocess"
 _PRISTINE = False  # True in the worker: its citycases modules were imported but never run, children may share them
-PRELOAD = ("pandas", "numpy", "altair", "scipy.stats", "statsmodels.api", "scrapbook", "IPython",
+PRELOAD = ("pandas", "numpy", "altair", "scipy.stats", "statsmodels.api", "nbformat", "papermill",
+           "papermill.engines", "IPython.core.interactiveshell", "traitlets.config",
            "citycases.display", "citycases.charts", "citycases.metrics", "citycases.text", "citycases.load",
            "citycases.claims", "citycases.evaluations")
 _EXIT_DECLINED = 3
@@ -469,8 +482,12 @@ def serve(sock_path: str) -> int:
             importlib.import_module(name)
         except ImportError:
             pass
-    try:  # parsed once here, shared by every child (cache keyed by path and mtime: a changed file is re-read)
+    try:  # parsed once here and shared by every child (a tidy table edited meanwhile is re-read: keyed by mtime)
         from . import load
+        from .cities import load_cities
+        from .sources import load_registry
+        load_cities()  # validated against the schema, cached by path
+        load_registry()  # every data/sources/*.yml (YAML parsing: about 0.2 s), cached by folder
         load.read_tables(tables=load.CITY_TABLES)
     except Exception:  # noqa: BLE001 -- a bad table is reported by the notebook that reads it
         pass
