@@ -99,6 +99,9 @@ def _sources_of(*frames) -> list:
     return list(dict.fromkeys(out))
 
 
+MAX_CAPTION_PRODUCERS = 4
+
+
 def source_markdown(source_ids, registry: dict) -> str:
     """One short line: the producers, then the numbered references, 'Policía Nacional; DANE [3][4]' (escaped;
     the full entries are in the page's references)."""
@@ -110,7 +113,10 @@ def source_markdown(source_ids, registry: dict) -> str:
         else:
             producers.append(T.md(s.short))
             refs.append(T.cite_source(s))
-    return "; ".join(dict.fromkeys(producers)) + (" " + "".join(dict.fromkeys(refs)) if refs else "")
+    names = list(dict.fromkeys(producers))
+    # one line under the chart: past a few producers, the references list them in full
+    lead = "; ".join(names) if len(names) <= MAX_CAPTION_PRODUCERS else f"{len(names)} producers, listed in the references"
+    return lead + (" " + "".join(dict.fromkeys(refs)) if refs else "")
 
 
 def caption_markdown(chart, registry: dict) -> str:

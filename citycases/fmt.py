@@ -112,8 +112,13 @@ def sig(x, digits: int = 3) -> str:
     x = float(x)
     if x == 0:
         return "0"
-    decimals = max(0, digits - 1 - int(math.floor(math.log10(abs(x)))))
-    return num(round(x, decimals), decimals)
+    from decimal import ROUND_HALF_UP, Decimal
+    places = digits - 1 - int(math.floor(math.log10(abs(x))))
+    # half up on the number as written (11.35 -> 11.4), to `digits` significant figures even above 1,000
+    rounded = float(Decimal(repr(x)).quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP))
+    out = num(rounded, max(0, places))
+    # "at most": trailing zeros after the point add no information for a reader (1.2, not 1.20)
+    return out.rstrip("0").rstrip(".") if "." in out else out
 
 
 def interval(low, high) -> str:

@@ -841,12 +841,11 @@ def contrast_md(cities) -> str:
         if rise >= 50 and v.loc[peak_after] < 5:
             # never quote a rise from the lowest year alone: the trough is the base that makes it look largest
             first = int(v.index.min())
-            long_run = metrics.pct_change(v.loc[first], v.loc[peak_after])
+            # levels, not a % change: the national series carries no counts to give a change its interval
             out.append(f"{md(c.country_name)}'s national rate reached {sig(v.loc[peak_after])} per 100,000 in "
-                       f"{peak_after}: {pct(long_run)} against {first}, the first year of the series "
-                       f"({sig(v.loc[first])}), though {pct(rise)} against its lowest year, {trough_year} "
-                       f"({sig(v.loc[trough_year])}). Either way it stays far below the rates of the "
-                       f"high-violence cities.")
+                       f"{peak_after}, against {sig(v.loc[first])} in {first}, the first year of the series, and "
+                       f"{sig(v.loc[trough_year])} in {trough_year}, its lowest year. Either way it stays far below "
+                       f"the rates of the high-violence cities.")
     return "\n\n".join(out)
 
 

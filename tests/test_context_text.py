@@ -99,3 +99,19 @@ def test_series_differences_in_plain_words():
     assert "Series close agrees with the main series to within 2% in every year both have (2000–2002)" in out
     assert "Series high runs 20% higher than the main series on average" in out
     assert "Series one is 10% higher than the main series in 2001, the only year both have" in out
+
+
+def test_national_rise_is_given_as_levels_not_a_change_from_the_trough():
+    # HAND-MADE: a low national rate that dips and recovers (no counts, so no interval for a change)
+    c = make_city(national={2000: 1.1, 2001: 0.9, 2002: 0.7, 2003: 0.9, 2004: 1.2, 2005: 1.0})
+    out = text.contrast_md([c])
+    assert "national rate reached 1.2 per 100,000 in 2004, against 1.1 in 2000, the first year" in out, out
+    assert "0.7 in 2002, its lowest year" in out
+    sentence = out[out.index("national rate reached"):].split("Either way")[0]
+    assert "%" not in sentence
+
+
+def test_numbers_rounded_for_people():
+    from citycases.fmt import sig
+    assert [sig(x) for x in (1.2, 0.7, 15.0, 266.4, 2754, 11.35, 100.0)] == ["1.2", "0.7", "15", "266", "2,750",
+                                                                             "11.4", "100"]
