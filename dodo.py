@@ -34,13 +34,17 @@ def _rel(paths):
     return [str(p) for p in paths]
 
 
+# Read by every page (the book's title in each chapter's suggested citation), besides code and data.
+CONFIG = ROOT / "_config.yml"
+
+
 def _execute(target: str) -> list:
     return [CmdAction([sys.executable, "-m", "citycases.run", "--execute", target], cwd=str(ROOT), shell=False)]
 
 
 def task_city():
     """Execute the city template once per city in data/cities.yml."""
-    code = _rel([run.CITY_TEMPLATE, *run.shared_code()])
+    code = _rel([run.CITY_TEMPLATE, *run.shared_code(), CONFIG])
     for slug in run.city_slugs():
         yield {
             "name": slug,
@@ -55,7 +59,7 @@ def task_city():
 
 def task_comparison():
     """Execute the comparison notebook (depends on every city's data)."""
-    inputs = _rel([run.COMPARISON_TEMPLATE, *run.shared_code(), *run.data_files()])
+    inputs = _rel([run.COMPARISON_TEMPLATE, *run.shared_code(), CONFIG, *run.data_files()])
     return {
         "actions": _execute(run.COMPARISON),
         "file_dep": inputs,
@@ -68,7 +72,7 @@ def task_comparison():
 
 def task_evaluations():
     """Execute the evaluations notebook (every data file and the published estimates in data/evaluations.yml)."""
-    inputs = _rel([run.EVALUATIONS_TEMPLATE, *run.shared_code(), *run.data_files(), run.EVALUATIONS_SPEC])
+    inputs = _rel([run.EVALUATIONS_TEMPLATE, *run.shared_code(), CONFIG, *run.data_files(), run.EVALUATIONS_SPEC])
     return {
         "actions": _execute(run.EVALUATIONS),
         "file_dep": inputs,
@@ -80,7 +84,7 @@ def task_evaluations():
 
 def task_home():
     """Execute the front page (small multiples and key findings of every city: depends on every data file)."""
-    inputs = _rel([run.HOME_TEMPLATE, *run.shared_code(), *run.data_files()])
+    inputs = _rel([run.HOME_TEMPLATE, *run.shared_code(), CONFIG, *run.data_files()])
     return {
         "actions": _execute(run.HOME),
         "file_dep": inputs,
