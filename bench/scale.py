@@ -174,8 +174,8 @@ def main(argv=None) -> int:
     first = rows[0]
     print(f"\nClean build against the number of cities ({os.cpu_count()} cores; runner with 2 jobs + strict "
           f"Jupyter Book build; added cities: Colombian municipalities)\n")
-    print("| cities | execute s | html s | clean build s | s per extra city | largest page            | site MB |")
-    print("|-------:|----------:|-------:|--------------:|-----------------:|-------------------------|--------:|")
+    print("| cities | execute s | html s | clean build s | s per extra city | largest page                            | site MB |")
+    print("|-------:|----------:|-------:|--------------:|-----------------:|-----------------------------------------|--------:|")
     for r in rows:
         extra = r["cities"] - first["cities"]
         per = f"{(r['total'] - first['total']) / extra:.2f}" if extra else "-"
@@ -183,7 +183,7 @@ def main(argv=None) -> int:
         per_html = f"{(r['html'] - first['html']) / extra:.2f}" if extra else "-"
         r["per"] = per
         print(f"| {r['cities']:>6} | {r['run']:>9.1f} | {r['html']:>6.1f} | {r['total']:>13.1f} | "
-              f"{per:>16} | {r['page'][:18]:<18} {r['page_size'] / 1024:4.0f} KB | {r['site'] / 2**20:>7.1f} |"
+              f"{per:>16} | {r['page'][:31]:<31} {r['page_size'] / 1024:5.0f} KB | {r['site'] / 2**20:>7.1f} |"
               f"  (per extra city: execute {per_run} s, html {per_html} s)")
     last = rows[-1]
     if len(rows) > 1:
