@@ -120,7 +120,12 @@ def source_markdown(source_ids, registry: dict) -> str:
 
 
 def caption_markdown(chart, registry: dict) -> str:
-    meta = (chart.to_dict(validate=False).get("usermeta") or {}).get("citycases", {})
+    # read the attribute `_finish` set rather than serialising the whole chart a second time (the largest cost
+    # of a chapter is Altair turning charts into specs)
+    um = getattr(chart, "usermeta", None)
+    if not isinstance(um, dict):
+        um = chart.to_dict(validate=False).get("usermeta") or {}
+    meta = um.get("citycases", {})
     src = source_markdown(meta.get("sources", []), registry)
     cap = T.md(meta.get("caption", ""))
     return f"*{cap}*" + (f" Source{'s' if len(meta.get('sources', [])) > 1 else ''}: {src}." if src else "")
