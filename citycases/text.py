@@ -479,9 +479,9 @@ def effects_md(city, effects) -> str:
     refusals = ""
     if refused is not None and len(refused):
         items = [f"- **{date_label(r['date'])}**: {md(r['title'])}. The data around this date would straddle a "
-                 f"change in the series on {date_label(r['break_date'])} ({md(r['break_kind'].replace('_', ' '))}: "
-                 f"{md(r['break_description'])}), so the before and after would not measure the same thing."
-                 for _, r in refused.iterrows()]
+                 f"change in the series ({date_label(r['break_date'])}, {md(r['break_kind'].replace('_', ' '))}): "
+                 f"{md(str(r['break_description']).rstrip('. '))}. The before and after would not measure the same "
+                 f"thing." for _, r in refused.iterrows()]
         refusals = "\n\nNo estimate is made for:\n\n" + "\n".join(items)
     if effects is None or effects.empty:
         if refusals:
