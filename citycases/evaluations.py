@@ -14,6 +14,8 @@ Designs:
                       no cable line serves (data/evaluations.yml), years from the cleaned MEData records.
     upp_panel         each UPP area by month, treated from the month after its installation, against the rest of
                       the city (all police districts minus all UPP areas) and the areas not yet covered.
+    quadrants_panel   a coarse city-level design: the plan's first-phase cities against Colombia's other
+                      departmental capitals, annual Police counts, a window of years before and after the start year.
 Counts, not rates: the sources give no population for barrios or UPP areas by year, so the ratios compare counts
 and equal rate ratios only if populations changed alike in both groups.
 """
@@ -234,6 +236,59 @@ def upp_annual(up: pd.DataFrame) -> pd.DataFrame:
     long["index"] = [v / base[(w, o)] * 100 if base[(w, o)] else np.nan
                      for w, o, v in zip(long["where"], long["outcome"], long["victims"])]
     return long
+
+
+# --------------------------------------------------------------------------- b. quadrants (coarse)
+FIRST_PHASE, OTHER_CAPITALS = "first-phase cities", "other departmental capitals"
+
+
+def quadrants_panel(capitals: pd.DataFrame, design: dict) -> pd.DataFrame:
+    """Capital x year rows of the before and after windows, with group (first-phase cities / other capitals),
+    window ('before' / 'after') and d (1 for a first-phase city in an after year). Years outside both windows
+    (the start year among them) are dropped."""
+    treated = set(design["treated"])
+    missing = treated - set(capitals["area_id"])
+    if missing:
+        raise ValueError(f"first-phase codes not among the capitals: {sorted(missing)}")
+    (b0, b1), (a0, a1) = design["before"], design["after"]
+    if not b1 < design["rollout_year"] < a0:
+        raise ValueError("the start year must fall between the before and after windows")
+    c = capitals.copy()
+    c["year"] = c["year"].astype(int)
+    c["window"] = np.where(c["year"].between(b0, b1), "before", np.where(c["year"].between(a0, a1), "after", None))
+    c = c[c["window"].notna()].copy()
+    c["group"] = np.where(c["area_id"].isin(treated), FIRST_PHASE, OTHER_CAPITALS)
+    c["d"] = ((c["group"] == FIRST_PHASE) & (c["window"] == "after")).astype(int)
+    c["homicides"] = c["homicides"].astype(int)
+    return c.reset_index(drop=True)
+
+
+def quadrants_estimates(qp: pd.DataFrame) -> dict[str, Estimate]:
+    """The windows' pooled counts as a 2x2 (Poisson interval), and capital and year fixed effects (interval
+    clustered by capital)."""
+    tot = qp.groupby(["group", "window"])["homicides"].sum()
+    return {
+        "pooled_poisson": ratio_of_ratios(int(tot[(FIRST_PHASE, "before")]), int(tot[(FIRST_PHASE, "after")]),
+                                          int(tot[(OTHER_CAPITALS, "before")]), int(tot[(OTHER_CAPITALS, "after")])),
+        "capitals_clustered": poisson_did(qp, unit="area_id", period="year", y="homicides"),
+    }
+
+
+def capitals_series(capitals: pd.DataFrame, treated: list[str], base_year: int) -> pd.DataFrame:
+    """Homicides per year in the first-phase cities and in the other capitals, and as an index (base year = 100)."""
+    c = capitals.assign(group=np.where(capitals["area_id"].isin(set(treated)), FIRST_PHASE, OTHER_CAPITALS),
+                        year=capitals["year"].astype(int))
+    s = c.groupby(["group", "year"], as_index=False).agg(victims=("homicides", "sum"))
+    base = s[s["year"] == base_year].set_index("group")["victims"]
+    s["index"] = s["victims"] / s["group"].map(base) * 100
+    return s
+
+
+def load_capitals(tidy: Path | None = None) -> pd.DataFrame:
+    from . import paths
+
+    c = pd.read_csv(Path(tidy or paths.TIDY) / "homicides_colombia_capitals.csv", dtype={"area_id": str})
+    return c
 
 
 # --------------------------------------------------------------------------- what the page shows

@@ -233,6 +233,25 @@ TABLES: dict[str, dict] = {
             {"name": "source_id", "type": "string", "required": True, "description": "source"},
         ],
     },
+    "homicides_colombia_capitals": {
+        "title": "Homicide victims by year in Colombia's departmental capitals (National Police)",
+        "description": "One row per departmental capital (as the Police's municipal file marks them) and year: the "
+                       "city-level panel on which the Evaluations chapter makes its coarse re-run of policing by "
+                       "quadrants. Population is DANE's projection carried in the same file.",
+        "primary_key": ["area_id", "year"],
+        "fields": [
+            {"name": "area_id", "type": "string", "required": True,
+             "description": "5-digit DIVIPOLA (DANE) municipality code", "constraints": {"pattern": r"^\d{5}$"}},
+            {"name": "area_name", "type": "string", "required": True, "description": "municipality, as the file names it"},
+            {"name": "department", "type": "string", "required": True, "description": "department, as the file names it"},
+            {"name": "year", "type": "integer", "required": True, "description": "calendar year"},
+            {"name": "homicides", "type": "integer", "required": True, "description": "homicide victims",
+             "constraints": {"minimum": 0}},
+            {"name": "population", "type": "integer", "required": False, "description": "DANE population projection",
+             "constraints": {"minimum": 0}},
+            {"name": "source_id", "type": "string", "required": True, "description": "source"},
+        ],
+    },
 }
 
 # Hand-written tables: data/events/<slug>.csv, data/breaks.csv, data/periods/<slug>.csv.

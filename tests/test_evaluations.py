@@ -204,3 +204,56 @@ def test_spec_every_study_is_cited():
             if p.get("estimate") is not None and p.get("interval"):
                 lo, hi = p["interval"]
                 assert lo <= p["estimate"] <= hi
+
+
+# --------------------------------------------------------------------------- b. quadrants, coarse design
+def _capitals(rows):
+    return pd.DataFrame(rows, columns=["area_id", "area_name", "year", "homicides"])
+
+
+def test_quadrants_panel_windows_groups_and_known_ratio():
+    # two first-phase cities halve (100 -> 50 each year), two other capitals stay flat: ratio 0.5 exactly
+    rows = []
+    for code, after in (("11001", 50), ("05001", 50), ("73001", 100), ("17001", 100)):
+        for year in range(2007, 2014):
+            rows.append((code, code, year, 100 if year < 2010 else (77 if year == 2010 else after)))
+    design = {"treated": ["11001", "05001"], "rollout_year": 2010, "before": [2007, 2009], "after": [2011, 2013]}
+    qp = E.quadrants_panel(_capitals(rows), design)
+    assert 2010 not in set(qp["year"])
+    assert set(qp.loc[qp["d"] == 1, "area_id"]) == {"11001", "05001"} and set(qp.loc[qp["d"] == 1, "year"]) == {
+        2011, 2012, 2013}
+    est = E.quadrants_estimates(qp)
+    assert est["pooled_poisson"].ratio == pytest.approx(0.5)
+    assert est["capitals_clustered"].ratio == pytest.approx(0.5, rel=1e-6)
+    # pooled counts: 600 -> 300 treated, 600 -> 600 comparison; Poisson se on the log scale
+    se = math.sqrt(1 / 600 + 1 / 300 + 1 / 600 + 1 / 600)
+    assert est["pooled_poisson"].high == pytest.approx(0.5 * math.exp(E.Z95 * se))
+
+
+def test_quadrants_panel_refuses_unknown_codes_and_a_start_year_inside_a_window():
+    rows = [("11001", "x", y, 1) for y in range(2007, 2014)]
+    with pytest.raises(ValueError, match="not among the capitals"):
+        E.quadrants_panel(_capitals(rows), {"treated": ["99999"], "rollout_year": 2010, "before": [2007, 2009],
+                                            "after": [2011, 2013]})
+    with pytest.raises(ValueError, match="start year"):
+        E.quadrants_panel(_capitals(rows), {"treated": ["11001"], "rollout_year": 2009, "before": [2007, 2009],
+                                            "after": [2011, 2013]})
+
+
+def test_capitals_panel_keeps_marked_capitals_and_zero_fills_missing_years():
+    from citycases.derive.evaluation_areas import capitals_panel
+
+    muni = pd.DataFrame({
+        "departamento": ["A", "A", "A", "B", "B"],
+        "municipio": ["CAPITAL ONE (CT)", "CAPITAL ONE (CT)", "TOWN", "CAPITAL TWO (CT)", "TOWN TWO"],
+        "dane_code": ["01001", "01001", "01002", "02001", "02002"],
+        "year": [2003, 2004, 2003, 2003, 2004],
+        "homicides": [5, 6, 1, 2, 3],
+        "population": [100, 110, 10, 50, 20],
+    })
+    c = capitals_panel(muni)
+    assert list(c["area_id"].unique()) == ["01001", "02001"] and list(c["area_name"].unique()) == [
+        "CAPITAL ONE", "CAPITAL TWO"]
+    two = c[c["area_id"] == "02001"].set_index("year")
+    assert two.loc[2004, "homicides"] == 0 and pd.isna(two.loc[2004, "population"])
+    assert c["homicides"].sum() == 13

@@ -66,8 +66,8 @@ def test_load_city_filters_every_table(tidy):
 def test_tables_hold_only_the_city_and_used_definitions(tidy):
     folder, a, _ = tidy
     t = load_city(a["slug"], tidy=folder).tables()
-    # the small-area panel of the evaluations is not part of a chapter's downloads
-    assert set(t) == set(schema.TABLES) - {"homicides_area_panel"}
+    # the evaluations' panels (small areas, Colombian capitals) are not part of a chapter's downloads
+    assert set(t) == set(schema.TABLES) - {"homicides_area_panel", "homicides_colombia_capitals"}
     assert set(t["indicator_definitions"]["indicator"]) == {NATIONAL_RATE, "test_indicator"}
     for name, df in t.items():
         if "city" in df:

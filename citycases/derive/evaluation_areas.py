@@ -11,9 +11,12 @@ Three panels, each from raw files already in the source registry (checksums veri
     Rio, police district x month  the same two outcomes by CISP for the city's districts, from ISP's mid-2017
                               CISP release, 2007-01 to 2017-03 (the months consolidated with errata; the
                               UPP-area file starts in 2007).
+    Colombia, capital x year  homicide victims in every departmental capital (the rows the Police's municipal file
+                              marks "(CT)"), 2003-2024, for the coarse re-run of policing by quadrants: table
+                              homicides_colombia_capitals.
 
-The step names no parameters of its own: it serves the registry's Medellín and Rio entries (found by the steps
-that already read these files) and writes nothing for a registry without them.
+The step names no parameters of its own: it serves the registry's Medellín, Rio and Colombian entries (found by
+the steps that already read these files) and writes nothing for a registry without them.
 """
 from __future__ import annotations
 
@@ -21,15 +24,17 @@ import pandas as pd
 
 from ..checks import csv_row, expect_columns, first_bad, to_count
 from ..errors import DataError
+from .colombia_police import MUNICIPALITY_YEAR, POLICE, read_municipality_year
 from .medata_medellin import CLEANED, CLEANED_FILE, CLEANED_LAST_YEAR, _local_day, _timestamps
 from .rio_isp import CISP_2017, CISP_FILES, CONSOLIDATED_WITH_ERRATA, ibge_code_of, read_cisp_monthly
 from .rio_upp import DATES, DATES_FILE, MONTHLY, MONTHLY_FILE, read_upp_dates, read_upp_monthly, selected_units
 
-SOURCES = [CLEANED, DATES, MONTHLY, CISP_2017]
+SOURCES = [CLEANED, DATES, MONTHLY, CISP_2017, POLICE]
 PARAMETERS: dict = {}
 REQUIRED_PARAMETERS: list = []
 
-MEDELLIN_STEP, UPP_STEP, ISP_STEP = "medata_medellin", "rio_upp", "rio_isp"
+MEDELLIN_STEP, UPP_STEP, ISP_STEP, COLOMBIA_STEP = "medata_medellin", "rio_upp", "rio_isp", "colombia_police"
+CAPITAL_MARK = "(CT)"            # how the Police's municipal file marks a departmental capital
 FIRST_MONTH = "2007-01"          # first month of the UPP-area file
 CISP_LAST_MONTH = "2017-03"      # last month of the 2017 CISP release consolidated with errata (fase 3)
 
@@ -116,6 +121,30 @@ def cisp_panel(cisp: pd.DataFrame, code: int) -> pd.DataFrame:
     return long
 
 
+# --------------------------------------------------------------------------- Colombian capitals
+def capitals_panel(muni: pd.DataFrame, file=MUNICIPALITY_YEAR) -> pd.DataFrame:
+    """Departmental capitals by year from the municipal file (read_municipality_year): one row per capital and every
+    year the file covers. The file sums victim records, so a capital-year without a row had no victim recorded: it
+    gets zero homicides and no population."""
+    c = muni[muni["municipio"].str.contains(CAPITAL_MARK, regex=False)].copy()
+    if c.empty:
+        raise DataError(file, f"no municipality marked {CAPITAL_MARK!r}", field="municipio",
+                        fix="the file's marking of capitals changed: re-check CAPITAL_MARK")
+    if c.groupby("departamento")["dane_code"].nunique().max() > 1:
+        raise DataError(file, "a department with more than one municipality marked as its capital", field="municipio")
+    c["area_name"] = c["municipio"].str.replace(CAPITAL_MARK, "", regex=False).str.strip()
+    names = c.drop_duplicates("dane_code").set_index("dane_code")[["area_name", "departamento"]]
+    full = pd.MultiIndex.from_product([sorted(names.index), range(int(muni["year"].min()), int(muni["year"].max()) + 1)],
+                                      names=["dane_code", "year"])
+    rows = c.set_index(["dane_code", "year"])[["homicides", "population"]].reindex(full)
+    rows["homicides"] = rows["homicides"].fillna(0).astype(int)
+    rows = rows.reset_index().join(names, on="dane_code")
+    out = pd.DataFrame({"area_id": rows["dane_code"], "area_name": rows["area_name"],
+                        "department": rows["departamento"], "year": rows["year"].astype(int),
+                        "homicides": rows["homicides"], "population": rows["population"].astype("Int64")})
+    return out.sort_values(["area_id", "year"]).reset_index(drop=True)
+
+
 # --------------------------------------------------------------------------- the step
 def derive(ctx) -> dict[str, pd.DataFrame]:
     frames = []
@@ -137,6 +166,8 @@ def derive(ctx) -> dict[str, pd.DataFrame]:
         for city, params in isp_cities:
             p = cisp_panel(cisp, ibge_code_of(params))
             frames.append(p.assign(city=city["slug"], area_type="police_district", source_id=CISP_2017))
-    if not frames:
-        return {}
-    return {"homicides_area_panel": pd.concat(frames, ignore_index=True)}
+    out = {"homicides_area_panel": pd.concat(frames, ignore_index=True)} if frames else {}
+    if ctx.cities_for(COLOMBIA_STEP):
+        muni = read_municipality_year(ctx.raw(POLICE, MUNICIPALITY_YEAR))
+        out["homicides_colombia_capitals"] = capitals_panel(muni).assign(source_id=POLICE)
+    return out
