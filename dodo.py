@@ -71,12 +71,13 @@ def task_comparison():
 
 
 def task_evaluations():
-    """Execute the evaluations notebook: it reads the small-area panel, the events (intervention dates), the
-    registries and the published estimates in data/evaluations.yml, not the city tables (so a change to one
+    """Execute the evaluations notebook: it reads the small-area panel, the Colombian capitals' counts, the events
+    (intervention dates), the registries and the published estimates in data/evaluations.yml, not the city tables (so a change to one
     city's annual figures does not re-execute it)."""
     tidy = run.DATA / "tidy"
     inputs = _rel([run.EVALUATIONS_TEMPLATE, *run.shared_code(), CONFIG, run.CITIES_FILE,
-                   tidy / "homicides_area_panel.csv", tidy / "events.csv", *sorted(run.SOURCE_REGISTRY.glob("*.yml")),
+                   tidy / "homicides_area_panel.csv", tidy / "homicides_colombia_capitals.csv", tidy / "events.csv",
+                   *sorted(run.SOURCE_REGISTRY.glob("*.yml")),
                    run.EVALUATIONS_SPEC])
     return {
         "actions": _execute(run.EVALUATIONS),

@@ -353,7 +353,8 @@ def test_doit_keys_each_city_on_its_own_inputs(city_slugs):
     assert "data/cities.yml" in deps and {f"data/tidy/{p.name}" for p in (ROOT / "data" / "tidy").glob("*.csv")} <= deps
     # the evaluations read the small-area panel, the events, the registries and the published estimates only
     ev = {Path(d).relative_to(ROOT).as_posix() for d in dodo.task_evaluations()["file_dep"]}
-    assert {"data/tidy/homicides_area_panel.csv", "data/tidy/events.csv", "data/evaluations.yml",
+    assert {"data/tidy/homicides_area_panel.csv", "data/tidy/homicides_colombia_capitals.csv", "data/tidy/events.csv",
+            "data/evaluations.yml",
             "notebooks/evaluations.ipynb", "data/cities.yml", "citycases/evaluations.py"} <= ev
     assert "data/tidy/homicides_annual.csv" not in ev
     home = {Path(d).relative_to(ROOT).as_posix() for d in dodo.task_home()["file_dep"]}
