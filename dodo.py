@@ -57,44 +57,35 @@ def task_city():
         }
 
 
-def task_comparison():
-    """Execute the comparison notebook (depends on every city's data)."""
-    inputs = _rel([run.COMPARISON_TEMPLATE, *run.shared_code(), CONFIG, *run.data_files()])
+def _page(target: str, inputs: list) -> dict:
+    """A page executed once (no parameters): runner target `target`, re-executed when an input changes."""
+    template, out, _label = run.PAGES[target]
+    inputs = _rel([template, *run.shared_code(), CONFIG, *inputs])
     return {
-        "actions": _execute(run.COMPARISON),
+        "actions": _execute(target),
         "file_dep": inputs,
         # a data file added or removed changes the list itself
         "uptodate": [config_changed({"inputs": sorted(inputs)})],
-        "targets": [str(run.COMPARISON_OUT)],
+        "targets": [str(out)],
         "verbosity": 2,
     }
+
+
+def task_comparison():
+    """Execute the comparison notebook (depends on every city's data)."""
+    return _page(run.COMPARISON, run.data_files())
 
 
 def task_evaluations():
     """Execute the evaluations notebook: it reads the small-area panel, the Colombian capitals' counts, the events
-    (intervention dates), the registries and the published estimates in data/evaluations.yml, not the city tables (so a change to one
-    city's annual figures does not re-execute it)."""
+    (intervention dates), the registries and the published estimates in data/evaluations.yml, not the city tables
+    (so a change to one city's annual figures does not re-execute it)."""
     tidy = run.DATA / "tidy"
-    inputs = _rel([run.EVALUATIONS_TEMPLATE, *run.shared_code(), CONFIG, run.CITIES_FILE,
-                   tidy / "homicides_area_panel.csv", tidy / "homicides_colombia_capitals.csv", tidy / "events.csv",
-                   *sorted(run.SOURCE_REGISTRY.glob("*.yml")),
-                   run.EVALUATIONS_SPEC])
-    return {
-        "actions": _execute(run.EVALUATIONS),
-        "file_dep": inputs,
-        "uptodate": [config_changed({"inputs": sorted(inputs)})],
-        "targets": [str(run.EVALUATIONS_OUT)],
-        "verbosity": 2,
-    }
+    return _page(run.EVALUATIONS, [run.CITIES_FILE, tidy / "homicides_area_panel.csv",
+                                   tidy / "homicides_colombia_capitals.csv", tidy / "events.csv",
+                                   *sorted(run.SOURCE_REGISTRY.glob("*.yml")), run.EVALUATIONS_SPEC])
 
 
 def task_home():
     """Execute the front page (small multiples and key findings of every city: depends on every data file)."""
-    inputs = _rel([run.HOME_TEMPLATE, *run.shared_code(), CONFIG, *run.data_files()])
-    return {
-        "actions": _execute(run.HOME),
-        "file_dep": inputs,
-        "uptodate": [config_changed({"inputs": sorted(inputs)})],
-        "targets": [str(run.HOME_OUT)],
-        "verbosity": 2,
-    }
+    return _page(run.HOME, run.data_files())

@@ -963,9 +963,7 @@ def small_multiples_chart(cities, columns: int = 3):
             f"interval in years with fewer than {SMALL_COUNT} homicides. " + "; ".join(parts) + ".")
     cap = ("Homicides per 100,000 inhabitants in each city's comparable series, on one log scale (equal vertical "
            "distances are equal ratios). " + not_like_for_like(present))
-    srcs = []
-    for c in present:
-        srcs += _sources_of(c.comparable)
+    srcs = _sources_of(*(c.comparable for c in present))
     return _finish(chart, desc, cap, srcs, title="Homicide rates in the book's cities")
 
 
@@ -999,9 +997,7 @@ def all_cities_chart(cities):
             + "; ".join(parts) + ".")
     cap = ("Annual homicides per 100,000 inhabitants in each city's comparable series (log scale: equal vertical "
            "distances are equal ratios). " + not_like_for_like(present))
-    srcs = []
-    for c in present:
-        srcs += _sources_of(c.comparable)
+    srcs = _sources_of(*(c.comparable for c in present))
     return _finish(chart, desc, cap, srcs, title="Homicide rates, all cities")
 
 
@@ -1038,9 +1034,7 @@ def indexed_chart(cities):
             "peak, with a dotted line at half the peak. " + "; ".join(parts) + ".")
     cap = ("Each city's comparable series indexed to its peak year (= 100) and aligned on years since that peak. "
            + not_like_for_like(present))
-    srcs = []
-    for c in present:
-        srcs += _sources_of(c.comparable)
+    srcs = _sources_of(*(c.comparable for c in present))
     return _finish(chart, desc, cap, srcs, title="Falls from the peak")
 
 
@@ -1118,9 +1112,7 @@ def governance_scatter(cities, indicators=None):
             f"(vertical, log scale).")
     cap = ("Each city's latest homicide rate against its country's governance and organised-crime scores (latest "
            "score up to the same year). National scores describe countries, not cities; correlation is not causation.")
-    srcs = []
-    for c in present:
-        srcs += _sources_of(c.comparable)
+    srcs = _sources_of(*(c.comparable for c in present))
     srcs += list(d["source_id"])
     return _finish(chart, desc, cap, srcs, title="Violence and governance")
 

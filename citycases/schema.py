@@ -14,6 +14,14 @@ PERIOD_KINDS = ["armed conflict", "criminal war", "truce", "hegemony", "security
 DATE_PATTERN = r"^\d{4}(-(0[1-9]|1[0-2])(-(0[1-9]|[12]\d|3[01]))?)?$"
 DATE_DESCRIPTION = "YYYY-MM-DD, or YYYY-MM / YYYY when only that is known"
 
+# How a hand-written row names its source: a registry id, or the page that states it.
+SOURCED_FIELDS = [
+    {"name": "source_id", "type": "string", "required": False, "description": "registry source, if any"},
+    {"name": "citation", "type": "string", "required": False,
+     "description": "publisher and title of the cited page, when not a registry source"},
+    {"name": "citation_url", "type": "string", "required": False, "description": "URL of the cited page"},
+]
+
 TABLES: dict[str, dict] = {
     "homicides_annual": {
         "title": "Annual homicides by city and series",
@@ -130,10 +138,7 @@ TABLES: dict[str, dict] = {
             {"name": "category", "type": "string", "required": True, "description": "kind of event",
              "constraints": {"enum": EVENT_CATEGORIES}},
             {"name": "title", "type": "string", "required": True, "description": "what happened (our words)"},
-            {"name": "source_id", "type": "string", "required": False, "description": "registry source, if any"},
-            {"name": "citation", "type": "string", "required": False,
-             "description": "publisher and title of the cited page, when not a registry source"},
-            {"name": "citation_url", "type": "string", "required": False, "description": "URL of the cited page"},
+            *SOURCED_FIELDS,
         ],
     },
     "breaks": {
@@ -152,10 +157,7 @@ TABLES: dict[str, dict] = {
              "constraints": {"enum": BREAK_KINDS}},
             {"name": "description", "type": "string", "required": True,
              "description": "what changes and which way it moves the series (our words)"},
-            {"name": "source_id", "type": "string", "required": False, "description": "registry source, if any"},
-            {"name": "citation", "type": "string", "required": False,
-             "description": "publisher and title of the cited page, when not a registry source"},
-            {"name": "citation_url", "type": "string", "required": False, "description": "URL of the cited page"},
+            *SOURCED_FIELDS,
         ],
     },
     "periods": {
@@ -176,10 +178,7 @@ TABLES: dict[str, dict] = {
              "constraints": {"enum": PERIOD_KINDS}},
             {"name": "description", "type": "string", "required": True,
              "description": "what was happening, for a reader new to the city (our words)"},
-            {"name": "source_id", "type": "string", "required": False, "description": "registry source, if any"},
-            {"name": "citation", "type": "string", "required": False,
-             "description": "publisher and title of the cited page, when not a registry source"},
-            {"name": "citation_url", "type": "string", "required": False, "description": "URL of the cited page"},
+            *SOURCED_FIELDS,
         ],
     },
     "differences": {

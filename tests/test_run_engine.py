@@ -8,21 +8,10 @@ import nbformat
 import pytest
 
 from citycases import load, run
+from test_build import _template  # the same hand-made template the runner tests use
 
 pytestmark = pytest.mark.skipif(sys.flags.hash_randomization != 0 or not hasattr(run.os, "fork"),
                                 reason="the in-process engine needs fork and PYTHONHASHSEED=0 (make sets it)")
-
-
-def _template(path, *code):
-    nb = nbformat.v4.new_notebook()
-    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
-    params = nbformat.v4.new_code_cell('city = "medellin"')
-    params.metadata["tags"] = ["parameters"]
-    nb.cells = [nbformat.v4.new_markdown_cell("# {{ name }}\n\nText."),
-                nbformat.v4.new_code_cell("from citycases.display import setup_notebook\nsetup_notebook()"),
-                params] + [nbformat.v4.new_code_cell(c) for c in code]
-    nbformat.write(nb, path)
-    return path
 
 
 CELLS = ("from citycases.text import show_md\nshow_md(f'**{city}** & <b>')",

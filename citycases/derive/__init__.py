@@ -483,6 +483,17 @@ def check_coverage(tables: dict[str, pd.DataFrame], cities: list[dict]) -> None:
                             fix="return an indicator_definitions row from the step that derives them")
 
 
+def first_difference(new_lines: list[str], old_lines: list[str]) -> tuple[int, str, str] | None:
+    """(line number, committed line, derived line) of the first line where two texts differ, or None."""
+    if new_lines == old_lines:
+        return None
+    i = next((k for k, (a, b) in enumerate(zip(new_lines, old_lines)) if a != b),
+             min(len(new_lines), len(old_lines)))
+    got = new_lines[i] if i < len(new_lines) else "<end of file>"
+    had = old_lines[i] if i < len(old_lines) else "<end of file>"
+    return i + 1, had, got
+
+
 def compare_with_committed(out_dir: Path, committed_dir: Path = TIDY) -> list[str]:
     """Differences between freshly derived tables and the committed ones, one sentence per file."""
     problems = []
@@ -490,12 +501,10 @@ def compare_with_committed(out_dir: Path, committed_dir: Path = TIDY) -> list[st
         new, old = out_dir / f"{table}.csv", committed_dir / f"{table}.csv"
         new_lines = new.read_text(encoding="utf-8").splitlines()
         old_lines = old.read_text(encoding="utf-8").splitlines() if old.exists() else []
-        if new_lines != old_lines:
-            i = next((k for k, (a, b) in enumerate(zip(new_lines, old_lines)) if a != b),
-                     min(len(new_lines), len(old_lines)))
-            got = new_lines[i] if i < len(new_lines) else "<end of file>"
-            had = old_lines[i] if i < len(old_lines) else "<end of file>"
-            problems.append(f"data/tidy/{table}.csv, line {i + 1}: committed {had!r}, derivation gives {got!r} "
+        diff = first_difference(new_lines, old_lines)
+        if diff:
+            line, had, got = diff
+            problems.append(f"data/tidy/{table}.csv, line {line}: committed {had!r}, derivation gives {got!r} "
                             f"(fix: run `make data` and commit data/tidy, or fix the step)")
     for name in ("datapackage.json",):
         if (out_dir.parent / name).read_bytes() != (committed_dir.parent / name).read_bytes():

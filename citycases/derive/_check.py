@@ -75,19 +75,17 @@ def check_committed(tidy: Path = TIDY) -> None:
 
 def compare_texts(tables: dict[str, pd.DataFrame], registry: dict, committed_dir: Path = TIDY) -> list[str]:
     """Differences between tables derived in memory and the committed files, one sentence per file."""
-    from . import datapackage, to_csv_text
+    from . import datapackage, first_difference, to_csv_text
 
     problems = []
     for table, df in tables.items():
         new_lines = to_csv_text(df, table).splitlines()
         old = Path(committed_dir) / f"{table}.csv"
         old_lines = old.read_text(encoding="utf-8").splitlines() if old.exists() else []
-        if new_lines != old_lines:
-            i = next((k for k, (a, b) in enumerate(zip(new_lines, old_lines)) if a != b),
-                     min(len(new_lines), len(old_lines)))
-            got = new_lines[i] if i < len(new_lines) else "<end of file>"
-            had = old_lines[i] if i < len(old_lines) else "<end of file>"
-            problems.append(f"{_rel(old)}, line {i + 1}: committed {had!r}, derivation gives {got!r}: the tidy "
+        diff = first_difference(new_lines, old_lines)
+        if diff:
+            line, had, got = diff
+            problems.append(f"{_rel(old)}, line {line}: committed {had!r}, derivation gives {got!r}: the tidy "
                             f"tables are stale (fix: {REDERIVE})")
     pkg = Path(committed_dir).parent / "datapackage.json"
     text = json.dumps(datapackage(tables, registry), indent=2, ensure_ascii=False) + "\n"
