@@ -214,8 +214,8 @@ def periods_frame(city, *, lo: float | None = None, hi: float | None = None, shi
     collide). On charts whose annual values sit on the year's tick, shift = -0.5 makes a band cover the ticks
     of the years it spans."""
     cols = ["t0", "t1", "label", "kind", "dates", "description", "source", "lane", "fill"]
-    p = getattr(city, "periods", None)
-    if p is None or p.empty:
+    p = city.periods
+    if p.empty:
         return pd.DataFrame(columns=cols)
     rows = []
     for _, r in p.iterrows():
@@ -276,8 +276,8 @@ def breaks_frame(city, series_ids, *, lo: float | None = None, hi: float | None 
     plus `shift` (-0.5 on charts whose annual values sit on the year's tick: a break on 1 January of a year
     falls between that year's point and the previous one)."""
     cols = ["t", "date", "series", "kind", "description", "source"]
-    b = getattr(city, "breaks", None)
-    if b is None or b.empty:
+    b = city.breaks
+    if b.empty:
         return pd.DataFrame(columns=cols)
     b = b[b["series"].isin(list(series_ids) + ["all"])]
     rows = []

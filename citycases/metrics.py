@@ -418,7 +418,7 @@ BLOCKING_BREAKS = ("definition", "territory")
 def blocking_breaks(city, series: str, measure: str, lo: pd.Timestamp, hi: pd.Timestamp) -> pd.DataFrame:
     """Breaks of `series` that fall strictly inside [lo, hi) and change what the window compares."""
     kinds = list(BLOCKING_BREAKS) + (["population"] if measure == RATE else [])
-    b = city.breaks_of(series, kinds) if hasattr(city, "breaks_of") else pd.DataFrame(columns=["date"])
+    b = city.breaks_of(series, kinds)
     if b.empty:
         return b
     starts = pd.to_datetime([event_interval(d)[0] for d in b["date"]])

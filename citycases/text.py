@@ -140,8 +140,8 @@ def series_measure(city, series: str) -> str:
 
 def exceptional_note(city, year: int) -> str:
     """One sentence when the main series' figure for `year` includes an exceptional event (data/breaks.csv)."""
-    b = city.breaks_of(city.primary_series, ["exceptional_event"]) if hasattr(city, "breaks_of") else None
-    if b is None or b.empty:
+    b = city.breaks_of(city.primary_series, ["exceptional_event"])
+    if b.empty:
         return ""
     hit = b[b["date"].str[:4] == str(year)]
     if hit.empty:
@@ -183,11 +183,11 @@ def summary_md(city) -> str:
     unit = " per 100,000 inhabitants" if rate else " homicides a year"
     where = md(_short_territory(city))
     out = []
+    ch = h["change"] or {}
     if last["year"] == p["year"]:
         out.append(f"In {name}, the latest year in the data, {p['year']}, is also the highest: "
                    f"{sig(p['value'])}{unit}.")
     else:
-        ch = h["change"] or {}
         direction = "lower" if last["value"] < p["value"] else "higher"
         out.append(f"Homicides in {name} peaked in {p['year']} at {sig(p['value'])}{unit}; in {last['year']}, "
                    f"the latest year in the data, the figure was {sig(last['value'])}, "
@@ -196,7 +196,6 @@ def summary_md(city) -> str:
     if exceptional:
         out.append(exceptional)
     if last["year"] != p["year"]:
-        ch = h["change"] or {}
         if h["halved"]:
             hv = h["halved"]
             out.append(f"It first fell to half its peak or less in {hv['year']}, "
@@ -210,7 +209,7 @@ def summary_md(city) -> str:
     r = city.primary[city.primary["year"] == last["year"]]
     k = int(r["homicides"].iloc[0]) if len(r) and not is_missing(r["homicides"].iloc[0]) else None
     band = chance_band_pct(k)
-    clear = last["year"] != p["year"] and (h["change"] or {}).get("significant")
+    clear = last["year"] != p["year"] and ch.get("significant")
     if band is not None and not clear:   # a clear change already says how sure we are
         out.append(f"With {count(k)} homicides in {last['year']}, chance alone could move a year's figure by about "
                    f"{pct(band, 0, False)} either way.")
@@ -340,8 +339,8 @@ BREAK_KIND_LABELS = {"definition": "what is counted changes", "territory": "the 
 
 def breaks_md(city) -> str | None:
     """The breaks in the city's series, one line each (they are drawn on the charts as red dash-dot rules)."""
-    b = getattr(city, "breaks", None)
-    if b is None or b.empty:
+    b = city.breaks
+    if b.empty:
         return None
     items = []
     for _, r in b.iterrows():
@@ -357,8 +356,8 @@ def breaks_md(city) -> str | None:
 
 def differences_md(city) -> str | None:
     """Why the book's figures differ from figures published elsewhere for the same place and years."""
-    d = getattr(city, "differences", None)
-    if d is None or d.empty:
+    d = city.differences
+    if d.empty:
         return None
     items = [f"- **{md(r['years'].replace('-', chr(0x2013)))}**, {md(city.series_label(r['series']))} against "
              f"{md(r['compared_with'])}: {md(r['explanation'])} Published figure: {cited(city, r)}."
@@ -388,9 +387,9 @@ def trend_notes(city) -> str:
 
 def periods_md(city) -> str:
     """'What was happening': the city's context periods in order, each with its dates and source."""
-    p = getattr(city, "periods", None)
+    p = city.periods
     name = md(city.name)
-    if p is None or p.empty:
+    if p.empty:
         return (f"No context periods (conflicts, truces, policy eras) are recorded for {name} yet; "
                 f"see the contributor guide to add them.")
     items = []
