@@ -127,9 +127,12 @@ CLAIMS: list[dict] = [
                "them has no comparison group and cannot tell the plan's effect from everything else that "
                "changed; and Medellín's Police counts for 2009-2010 are far below the city's own records, so "
                "the months before the plan are the least comparable of that series. The Evaluations chapter "
-               "shows the published estimate; re-running it needs monthly counts by municipality or police "
-               "station and the plan's entry dates, which the book does not yet hold. The publication the "
-               "essay's smaller figure comes from was not found, so only the evaluation's own figure is cited",
+               "sets the published estimate beside a coarse re-run on annual Police counts (the eight "
+               "first-phase cities against the other departmental capitals), which compares whole cities over "
+               "several years and so answers a different question; re-running the evaluation itself needs "
+               "counts by police station and month with each station's training date, which the book does not "
+               "hold. The publication the essay's smaller figure comes from was not found, so only the "
+               "evaluation's own figure is cited",
      "would_decide": "homicides by police station (or quadrant) with the training cohort of each station, as "
                      "in the randomised evaluation; or the Police's monthly counts by municipality with the plan's "
                      "entry dates, for the first cities against comparable municipalities not yet covered",

@@ -64,7 +64,32 @@ def load_spec(path: Path = SPEC_FILE) -> dict:
                     raise ValueError(f"{path.name}: {key}: a published study without {need}")
             if p.get("estimate") is None and not p.get("note"):
                 raise ValueError(f"{path.name}: {key}: {p['study']} has no estimate and no note saying why")
+            if p.get("estimate") is not None and p.get("scale") not in SCALES:
+                raise ValueError(f"{path.name}: {key}: {p['study']}: scale must be one of {', '.join(SCALES)}, "
+                                 f"not {p.get('scale')!r}")
+            if bool(p.get("via")) != bool(p.get("via_url")):
+                raise ValueError(f"{path.name}: {key}: {p['study']}: a summary needs both via and via_url")
     return spec
+
+
+SCALES = ("ratio", "percent", "excess_without")
+
+
+def published_ratio(p: dict) -> tuple[float, float, float]:
+    """A published figure (and its interval, NaN where none is reported) as a ratio, read by its `scale`:
+    a ratio as it is; a percentage change p as 1 + p/100; 'x% higher without the intervention' as 1 / (1 + x/100)."""
+    def conv(v):
+        if v is None:
+            return math.nan
+        v = float(v)
+        return {"ratio": v, "percent": 1 + v / 100, "excess_without": 1 / (1 + v / 100)}[p["scale"]]
+
+    if p.get("estimate") is None:
+        return math.nan, math.nan, math.nan
+    lo, hi = (p.get("interval") or [None, None])
+    a, b = conv(lo), conv(hi)
+    # 'x% higher without' turns the interval around
+    return conv(p["estimate"]), min(a, b), max(a, b)
 
 
 # --------------------------------------------------------------------------- estimators
@@ -329,8 +354,24 @@ def change_text(e: Estimate) -> str:
     return f"{T.pct(e.percent)} (95% interval {T.pct((e.low - 1) * 100)} to {T.pct((e.high - 1) * 100)})"
 
 
+def _published_value(p: dict) -> str:
+    from . import text as T
+
+    est, scale = p["estimate"], p["scale"]
+    fmt = (lambda v: T.num(v, 2)) if scale == "ratio" else (lambda v: T.pct(v) if scale == "percent" else f"{T.sig(v)}%")
+    value = fmt(est)
+    if p.get("interval"):
+        lo, hi = p["interval"]
+        value += f" (95% interval {fmt(lo)} to {fmt(hi)})" if scale != "ratio" else \
+            f" (95% interval {fmt(lo)}\u2013{fmt(hi)})"
+    else:
+        value += " (no interval reported where it is stated)"
+    return value
+
+
 def published_md(entry: dict) -> str:
-    """The published studies as a Markdown list: estimate with interval, or why there is none, and a reference."""
+    """The published studies as a Markdown list: estimate with interval, or why there is none, and a reference.
+    A figure read in an evidence platform's summary names the summary; the essay's own figure is marked as a claim."""
     from . import text as T
 
     items = []
@@ -340,20 +381,91 @@ def published_md(entry: dict) -> str:
             extra = f" {T.cite_page('Earlier version', p['note_url'])}" if p.get("note_url") else ""
             items.append(f"- **{T.md(p['study'])}** {ref}: {T.md(p['note'])}{extra}")
             continue
-        est = p["estimate"]
-        value = f"{T.num(est, 2)}" if p["measure"] == "rate ratio" else T.pct(est)
-        if p.get("interval"):
-            lo, hi = p["interval"]
-            value += f" (95% interval {T.num(lo, 2)}\u2013{T.num(hi, 2)})" if p["measure"] == "rate ratio" else \
-                f" (95% interval {T.pct(lo)} to {T.pct(hi)})"
-        else:
-            value += " (no interval reported where it is stated)"
-        line = (f"- **{T.md(p['study'])}** {ref}, {T.md(p['where'])}: {T.md(p['measure'])} {value}; "
+        where = T.md(p["where"])
+        if p.get("via"):
+            where = f"as reported in {T.cite_page(p['via'], p['via_url'])}, not read in the study itself"
+        lead = "Claimed, not an evaluation: " if p.get("claimed") else ""
+        line = (f"- {lead}**{T.md(p['study'])}** {ref}, {where}: {T.md(p['measure'])}, {_published_value(p)}; "
                 f"outcome: {T.md(p['outcome'])}; unit: {T.md(p['unit'])}.")
         if p.get("note"):
             line += f" {T.md(p['note'])}"
+        if p.get("summary_url"):
+            line += " " + T.cite_page("Inter-American Development Bank (IDB), Plataforma de Evidencias en "
+                                      "Seguridad Ciudadana: summary of the study", p["summary_url"])
         items.append(line)
     return "\n".join(items)
+
+
+def side_by_side(entry: dict, book: list[tuple[str, str, Estimate]], *, outcome_of=None) -> pd.DataFrame:
+    """One row per estimate to draw, published figures first within each outcome: every published figure that has
+    one (as a ratio) and the book's `(outcome, design, estimate)` rows, with `who` (published, via a summary, claim,
+    the book), a `label` and the interval (NaN where none is reported). `outcome_of(p)` puts a published figure on
+    one of the book's outcomes (default: the first)."""
+    outcomes = list(dict.fromkeys(o for o, _, _ in book))
+    rows = []
+    for p in entry["published"]:
+        if p.get("estimate") is None:
+            continue
+        r, lo, hi = published_ratio(p)
+        who = "claim" if p.get("claimed") else ("published, via a summary" if p.get("via") else "published")
+        rows.append({"who": who, "study": p.get("label") or p["study"], "outcome": outcome_of(p) if outcome_of else outcomes[0],
+                     "ratio": r, "low": lo, "high": hi})
+    for outcome, design, e in book:
+        rows.append({"who": "the book", "study": design, "outcome": outcome, "ratio": e.ratio, "low": e.low,
+                     "high": e.high})
+    df = pd.DataFrame(rows)
+    rank = {o: i for i, o in enumerate(dict.fromkeys(list(outcomes) + list(df["outcome"])))}
+    df = df.assign(_o=df["outcome"].map(rank), _w=df["who"].eq("the book")).sort_values(["_o", "_w"], kind="stable")
+    many = df["outcome"].nunique() > 1
+    df["label"] = [f"{o}: {st}" if many else st for o, st in zip(df["outcome"], df["study"])]
+    df["interval"] = np.where(df["low"].notna(), "95% interval", "no interval reported")
+    return df.drop(columns=["_o", "_w"]).reset_index(drop=True)
+
+
+WHO_ORDER = ["published", "published, via a summary", "claim", "the book"]
+
+
+def side_by_side_chart(df: pd.DataFrame, *, title: str, description: str, caption: str, sources: list[str]):
+    """Each estimate as a point on a log ratio scale with its 95% interval where there is one, a rule at 1 (no
+    difference); published figures, summaries of them, the essay's claim and the book's told apart by colour and
+    shape, so the book's estimate reads directly against the published one."""
+    import altair as alt
+
+    from . import charts as C
+
+    who = [w for w in WHO_ORDER if w in set(df["who"])]
+    # one colour and shape per kind of estimate on every chart of the page
+    palette = dict(zip(WHO_ORDER, [C.PALETTE[1], C.PALETTE[4], C.PALETTE[3], C.PALETTE[0]]))
+    shapes = dict(zip(WHO_ORDER, ["diamond", "triangle-up", "square", "circle"]))
+    d = df.assign(low=df["low"].fillna(df["ratio"]), high=df["high"].fillna(df["ratio"]))
+    lo = float(min(d["low"].min(), d["ratio"].min(), 1.0))
+    hi = float(max(d["high"].max(), d["ratio"].max(), 1.0))
+    order = list(dict.fromkeys(list(d.loc[d["who"] != "the book", "study"]) + list(d.loc[d["who"] == "the book", "study"])))
+    y = alt.Y("study:N", title=None, sort=order, axis=alt.Axis(labelLimit=360))
+    colour = alt.Color("who:N", title=None, scale=alt.Scale(domain=who, range=[palette[w] for w in who]),
+                       legend=alt.Legend(orient="bottom"))
+    shape = alt.Shape("who:N", title=None, scale=alt.Scale(domain=who, range=[shapes[w] for w in who]),
+                      legend=alt.Legend(orient="bottom"))
+    lo, hi = lo * 0.8, hi * 1.25
+    ticks = [v for v in (0.02, 0.05, 0.1, 0.2, 0.3, 0.5, 0.7, 1, 1.5, 2, 3, 5) if lo <= v <= hi]
+    x = alt.X("ratio:Q", title="ratio (log scale)",
+              scale=alt.Scale(type="log", domain=[lo, hi], nice=False), axis=alt.Axis(values=ticks, format="~g"))
+    tip = [alt.Tooltip("who:N", title="estimate"), alt.Tooltip("label:N", title="study or design"),
+           alt.Tooltip("ratio:Q", format=".2f"), alt.Tooltip("low:Q", title="95% low", format=".2f"),
+           alt.Tooltip("high:Q", title="95% high", format=".2f"), alt.Tooltip("interval:N", title="interval")]
+    base = alt.Chart(d)
+    one = base.mark_rule(color=C.EVENT_COLOUR, strokeDash=[4, 3]).encode(x=alt.datum(1))
+    bars = base.mark_rule(strokeWidth=2).encode(x="low:Q", x2="high:Q", y=y, color=colour)
+    points = base.mark_point(filled=True, size=80).encode(x=x, y=y, color=colour, shape=shape, tooltip=tip)
+    per_outcome = d.groupby("outcome", sort=False)["study"].nunique()
+    layers = (one + bars + points).properties(width=C.WIDTH - 360, height=max(40, 24 * int(per_outcome.max())))
+    if len(per_outcome) > 1:
+        # one panel per outcome, its rows labelled by study or design only
+        layers = layers.facet(row=alt.Row("outcome:N", title=None, sort=list(per_outcome.index),
+                                          header=alt.Header(labelAngle=0, labelAlign="left", labelAnchor="start",
+                                                            labelOrient="top", labelFontWeight="bold")),
+                              ).resolve_scale(y="independent")
+    return C._finish(layers, description, caption, sources, title=title)
 
 
 def estimates_table_md(rows: list[tuple[str, str, Estimate]]) -> str:
@@ -397,4 +509,4 @@ def line_chart(df: pd.DataFrame, *, x: str, y: str, series: str, title: str, y_t
     chart = layers.properties(width=width, height=height)
     if facet:
         chart = chart.facet(facet=alt.Facet(f"{facet}:N", title=None), columns=2)
-    return C._finish(chart, description, caption, sources, title=title)
+    return C._finish(chart, description, caption, sources, title=C._wrap(title, 70))

@@ -206,6 +206,78 @@ def test_spec_every_study_is_cited():
                 assert lo <= p["estimate"] <= hi
 
 
+def test_published_ratio_reads_each_scale():
+    assert E.published_ratio({"scale": "ratio", "estimate": 0.33, "interval": [0.18, 0.61]}) == (0.33, 0.18, 0.61)
+    r, lo, hi = E.published_ratio({"scale": "percent", "estimate": -22})
+    assert r == pytest.approx(0.78) and math.isnan(lo) and math.isnan(hi)
+    # '60% higher without the intervention': what was observed is 1/1.6 of what would have been
+    assert E.published_ratio({"scale": "excess_without", "estimate": 60})[0] == pytest.approx(0.625)
+    # the interval of an 'x% higher without' figure turns around, low stays below high
+    _, lo, hi = E.published_ratio({"scale": "excess_without", "estimate": 60, "interval": [20, 100]})
+    assert (lo, hi) == (pytest.approx(0.5), pytest.approx(1 / 1.2))
+    assert all(math.isnan(v) for v in E.published_ratio({"scale": "percent", "estimate": None}))
+
+
+def _spec_file(tmp_path, study: dict):
+    import yaml
+
+    base = {"study": "HAND-MADE TEST STUDY", "citation": "Nobody: test", "citation_url": "https://example.org/t"}
+    path = tmp_path / "evaluations.yml"
+    path.write_text(yaml.safe_dump({"test": {"published": [{**base, **study}]}}), encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize("study, message", [
+    ({"estimate": -10}, "scale must be one of"),
+    ({"estimate": -10, "scale": "percentage"}, "scale must be one of"),
+    ({"estimate": -10, "scale": "percent", "via": "An evidence platform"}, "both via and via_url"),
+    ({"note": "no figure", "via_url": "https://example.org/s"}, "both via and via_url"),
+])
+def test_spec_refuses_a_figure_it_cannot_read(tmp_path, study, message):
+    with pytest.raises(ValueError, match=message):
+        E.load_spec(_spec_file(tmp_path, study))
+
+
+def test_spec_accepts_a_summary_with_its_address(tmp_path):
+    spec = E.load_spec(_spec_file(tmp_path, {"estimate": -40, "scale": "percent", "via": "An evidence platform",
+                                             "via_url": "https://example.org/s"}))
+    assert spec["test"]["published"][0]["estimate"] == -40
+
+
+def test_side_by_side_puts_published_first_within_each_outcome():
+    entry = {"published": [
+        {"study": "HAND-MADE A", "scale": "percent", "estimate": -40, "via": "x", "via_url": "https://e.org"},
+        {"study": "HAND-MADE NO FIGURE", "estimate": None, "note": "none"},
+        {"study": "HAND-MADE CLAIM", "scale": "percent", "estimate": -11, "claimed": True}]}
+    book = [("lethal", "book 1", E.Estimate(0.7, 0.5, 1.0, "m")), ("killings", "book 2", E.Estimate(0.5, 0.3, 0.8, "m"))]
+    df = E.side_by_side(entry, book, outcome_of=lambda p: "killings")
+    assert list(df["label"]) == ["lethal: book 1", "killings: HAND-MADE A", "killings: HAND-MADE CLAIM",
+                                 "killings: book 2"]
+    assert list(df["who"]) == ["the book", "published, via a summary", "claim", "the book"]
+    assert list(df["interval"]) == ["95% interval", "no interval reported", "no interval reported", "95% interval"]
+    assert df.loc[1, "ratio"] == pytest.approx(0.6)
+    chart = E.side_by_side_chart(df, title="t", description="d", caption="c", sources=[]).to_dict()
+    assert chart["description"] == "d"
+
+
+def test_page_cites_a_summary_as_a_summary():
+    from citycases import text as T
+
+    T.reset_references()
+    md = E.published_md({"published": [
+        {"study": "HAND-MADE S", "citation": "Nobody: paper", "citation_url": "https://e.org/p", "where": "x",
+         "measure": "percent change", "scale": "percent", "estimate": -40, "outcome": "o", "unit": "u",
+         "via": "Platform: summary", "via_url": "https://e.org/s"},
+        {"study": "HAND-MADE C", "citation": "Nobody: essay", "citation_url": "https://e.org/c", "where": "claim 5",
+         "measure": "percent change", "scale": "percent", "estimate": -11, "outcome": "o", "unit": "u",
+         "claimed": True}]})
+    first, second = md.splitlines()
+    assert "as reported in" in first and "not read in the study itself" in first and "\u221240%" in first
+    assert second.startswith("- Claimed, not an evaluation:")
+    refs = T.references_html()
+    assert "https://e.org/s" in refs and "https://e.org/p" in refs
+
+
 # --------------------------------------------------------------------------- b. quadrants, coarse design
 def _capitals(rows):
     return pd.DataFrame(rows, columns=["area_id", "area_name", "year", "homicides"])
