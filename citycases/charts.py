@@ -928,6 +928,13 @@ def small_multiples_chart(cities, columns: int = 3):
         return None
     d = with_segments(pd.concat(rows, ignore_index=True), "city")
     present = [c for c in cities if c.name in set(d["city"])]
+    # each panel's breaks ride in the same rows as its rates (a faceted chart takes one table), told apart by `t`
+    y0, y1 = int(d["year"].min()), int(d["year"].max())
+    brk = [breaks_frame(c, [c.comparable_series], lo=y0 - 0.5, hi=y1 + 0.5, shift=-0.5).assign(city=c.name)
+           for c in present]
+    # exceptional events (an attack's victims) are not changes in how a series counts: the chapters show them
+    brk = [b[b["kind"] != "exceptional event"] for b in brk]
+    brk = [b for b in brk if not b.empty]
     d["ci_low"] = d["ci_low"].where(d["homicides"].astype(float) < SMALL_COUNT)
     d["ci_high"] = d["ci_high"].where(d["homicides"].astype(float) < SMALL_COUNT)
     lo = float(np.nanmin(np.r_[d["rate"], d["ci_low"].dropna()])) if len(d) else 0.1
@@ -949,7 +956,26 @@ def small_multiples_chart(cities, columns: int = 3):
     line, pts = _lines_and_points(base, {"x": x, "y": y, "color": colour}, line={"strokeWidth": 2},
                                   point={"size": 10, "filled": True},
                                   point_enc={"shape": _city_shape(present, "city"), "tooltip": tips})
-    chart = alt.layer(band, line, pts).properties(width=170, height=120).facet(
+    layers = [band, line, pts]
+    if brk:
+        b = pd.concat(brk, ignore_index=True).rename(columns={"kind": "break_kind", "series": "break_series"})
+        d = pd.concat([d, b], ignore_index=True)
+        base = alt.Chart(d)
+        rates = base.transform_filter("isValid(datum.rate)")
+        band = rates.transform_filter("isValid(datum.ci_low)").mark_area(opacity=0.2).encode(
+            x=x, y=alt.Y("ci_low:Q", scale=yscale), y2="ci_high:Q", color=colour, detail=_SEGMENT)
+        line, pts = _lines_and_points(rates, {"x": x, "y": y, "color": colour}, line={"strokeWidth": 2},
+                                      point={"size": 10, "filled": True},
+                                      point_enc={"shape": _city_shape(present, "city"), "tooltip": tips})
+        rules = base.transform_filter("isValid(datum.t)").mark_rule(
+            color=BREAK_COLOUR, strokeDash=BREAK_DASH, strokeWidth=1.2).encode(
+            x=alt.X("t:Q"), tooltip=[alt.Tooltip("city:N", title="City"),
+                                     alt.Tooltip("break_kind:N", title="Series break"),
+                                     alt.Tooltip("date:N", title="Date"),
+                                     alt.Tooltip("description:N", title="What changes"),
+                                     alt.Tooltip("source:N", title="Source")])
+        layers = [band, rules, line, pts]
+    chart = alt.layer(*layers).properties(width=170, height=120).facet(
         facet=alt.Facet("city:N", title=None, sort=[c.name for c in present],
                         header=alt.Header(labelFontSize=12, labelFontWeight="bold")),
         columns=columns).resolve_scale(x="shared", y="shared")
@@ -960,9 +986,12 @@ def small_multiples_chart(cities, columns: int = 3):
                      f"{last['year']}")
     desc = (f"{len(present)} small line charts, one per city, of the annual homicide rate per 100,000 on one shared "
             f"logarithmic scale, {T.year_span(int(d['year'].min()), int(d['year'].max()))}; shaded bands show the 95% "
-            f"interval in years with fewer than {SMALL_COUNT} homicides. " + "; ".join(parts) + ".")
+            f"interval in years with fewer than {SMALL_COUNT} homicides. " + "; ".join(parts) + "."
+            + (f" Dash-dot rules mark {T.count(sum(len(b) for b in brk))} breaks in the series." if brk else ""))
     cap = ("Homicides per 100,000 inhabitants in each city's comparable series, on one log scale (equal vertical "
-           "distances are equal ratios). " + not_like_for_like(present))
+           "distances are equal ratios)" + ("; red dash-dot rules mark breaks in a series, where what is counted, "
+                                             "the territory or the population base changes (each city's chapter "
+                                             "lists them). " if brk else ". ") + not_like_for_like(present))
     srcs = _sources_of(*(c.comparable for c in present))
     return _finish(chart, desc, cap, srcs, title="Homicide rates in the book's cities")
 

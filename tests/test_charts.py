@@ -337,3 +337,21 @@ def test_breaks_are_drawn_on_the_headline_and_monthly_charts():
         spec = builder(c).to_dict(validate=False)
         assert any(r.get("description") == "Hand-made test break." for r in rows_of(spec)), builder.__name__
         assert "break" in spec["description"], builder.__name__
+
+
+def test_front_page_panels_draw_each_citys_own_breaks_but_not_exceptional_events():
+    # HAND-MADE: two cities; the first has a definition break and an exceptional event, the second none
+    breaks = pd.DataFrame({"city": ["testville"] * 2, "date": ["2002-06", "2003"], "series": ["main", "all"],
+                           "kind": ["definition", "exceptional_event"],
+                           "description": ["Hand-made test break.", "Hand-made test attack."],
+                           "source_id": ["test_source"] * 2, "citation": [None] * 2, "citation_url": [None] * 2})
+    a = make_city(annual_rows=annual({y: 20 + y - 2000 for y in range(2000, 2006)}), breaks=breaks)
+    b = make_city(annual_rows=annual({y: 40 for y in range(2000, 2006)}), name="Otherville", index=1)
+    spec = charts.small_multiples_chart([a, b]).to_dict(validate=False)
+    rows = rows_of(spec)
+    drawn = [r for r in rows if r.get("description") in ("Hand-made test break.", "Hand-made test attack.")]
+    assert [(r["city"], r["description"]) for r in drawn] == [(a.name, "Hand-made test break.")]
+    assert "break" in spec["description"] and "breaks in a series" in spec["usermeta"]["citycases"]["caption"]
+    # without any break the chart says nothing about breaks
+    plain = charts.small_multiples_chart([b]).to_dict(validate=False)
+    assert "break" not in plain["description"] and "break" not in plain["usermeta"]["citycases"]["caption"]
