@@ -109,7 +109,7 @@ def cited(city, row) -> str:
 
 # --------------------------------------------------------------------------- shared phrases
 def _value(v: float, measure: str) -> str:
-    return f"{num(v, 1)} per 100,000" if measure == "homicide_rate" else f"{count(v)} homicides"
+    return f"{sig(v)} per 100,000" if measure == "homicide_rate" else f"{count(v)} homicides"
 
 
 def _short_territory(city) -> str:
@@ -254,12 +254,15 @@ def at_a_glance(city) -> str:
                      f"peak in the years covered.")
     if h["ratio"]:
         r = h["ratio"]
-        rel = "above" if r["ratio"] > 1 else "below"
+        # a ratio that rounds to 1.0× gets two decimals, so that it never reads '1.0×, i.e. below it'
+        close = round(float(r["ratio"]), 1) == 1.0
+        rel = ("slightly " if close else "") + ("above" if r["ratio"] > 1 else "below")
         which = ("" if city.comparable_series == city.primary_series
                  else f" in the comparable series ({md(city.series_label(city.comparable_series))})")
         odd = (f" Not like-for-like: {md(city.comparable_note)}." if city.comparable_note else "")
         items.append(f"**Relative to {md(city.country_name)}:** in {r['year']} the rate{which} was "
-                     f"{ratio(r['ratio'])} the national rate ({sig(r['city'])} against {sig(r['national'])} per "
+                     f"{ratio(r['ratio'], 2 if close else 1)} the national rate ({sig(r['city'])} against "
+                     f"{sig(r['national'])} per "
                      f"100,000), i.e. {rel} it.{odd}")
     else:
         items.append(f"**Relative to {md(city.country_name)}:** no year has both a city rate and a national rate.")

@@ -146,3 +146,15 @@ def test_fmt_and_the_runner_import_without_pandas(module):
     r = subprocess.run([sys.executable, "-c", code], cwd=Path(__file__).resolve().parents[1], capture_output=True,
                        text=True, check=True)
     assert r.stdout.strip() == "False"
+
+
+@pytest.mark.parametrize("national, expected", [
+    # HAND-MADE: a city rate of 19 against a national 19.6 rounds to 1.0x: two decimals and 'slightly'
+    (19.6, "0.97\u00d7 the national rate (19 against 19.6 per 100,000), i.e. slightly below it"),
+    (10.0, "1.9\u00d7 the national rate (19 against 10 per 100,000), i.e. above it"),
+])
+def test_at_a_glance_never_says_one_times_and_below(national, expected):
+    c = make_city(annual_rows=annual({2000: 30, 2001: 19}), national={2001: national})
+    out = text.at_a_glance(c)
+    assert expected in out
+    assert "1.0\u00d7" not in out
