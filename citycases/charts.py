@@ -8,6 +8,7 @@ links the sources. Charts embed only the aggregated rows they draw, inline.
 from __future__ import annotations
 
 import math
+import re
 
 import altair as alt
 import numpy as np
@@ -791,6 +792,37 @@ def city_indicators_chart(city):
     return _finish(chart, desc, cap, _sources_of(used), title=f"{city.name}: other indicators")
 
 
+def monthly_indicators_chart(city):
+    """The city's indicators that come by month (indicators_monthly), one small bar chart each on a shared time
+    axis, each on its own scale; None when it has none."""
+    rows = city.indicators_monthly
+    if rows.empty:
+        return None
+    # in the order the indicators are defined (the deriving step's own order), labels without their trailing
+    # parenthesis (the source, named in the caption) so that they fit above a small panel
+    defined = list(city.definitions["indicator"])
+    order = sorted(dict.fromkeys(rows["indicator"]), key=lambda i: defined.index(i) if i in defined else len(defined))
+    short = {i: re.sub(r"\s*\([^()]*\)$", "", str(city.definition(i)["label"])) for i in order}
+    d = rows.assign(label=[short[i] for i in rows["indicator"]],
+                    t=pd.to_datetime(rows["month"] + "-15"), value=rows["value"].astype(float))
+    labels = [short[i] for i in order]
+    colour = city_colour(city)
+    chart = alt.Chart(d[["label", "month", "t", "value"]]).mark_bar(color=colour, width=3).encode(
+        x=alt.X("t:T", title=None, axis=alt.Axis(format="%Y", tickCount="year")),
+        y=alt.Y("value:Q", title="per month", axis=alt.Axis(format=",d", tickMinStep=1)),
+        tooltip=[alt.Tooltip("label:N", title="Indicator"), alt.Tooltip("month:N", title="Month"),
+                 alt.Tooltip("value:Q", title="Count", format=",")],
+    ).properties(width=SMALL_WIDTH, height=SMALL_HEIGHT - 40).facet(
+        facet=alt.Facet("label:N", title=None, sort=labels, header=alt.Header(labelFontSize=11, labelLimit=260)),
+        columns=2).resolve_scale(y="independent")
+    first, last = d["month"].min(), d["month"].max()
+    desc = (f"{len(order)} small bar charts of monthly counts for {city.name}, {T.month_label(first)} to "
+            f"{T.month_label(last)}, each on its own scale: {T.join_and(labels)}.")
+    cap = (f"Monthly counts for {city.name}, complete months only, each panel on its own scale; what each counts "
+           f"is listed above.")
+    return _finish(chart, desc, cap, _sources_of(rows), title=f"{city.name}: indicators by month")
+
+
 def governance_indicators(city, headline_only: bool = True) -> list[str]:
     present = list(dict.fromkeys(city.country["indicator"]))
     head = [i for i in settings.GOVERNANCE_HEADLINE if i in present]
@@ -967,8 +999,10 @@ def small_multiples_chart(cities, columns: int = 3):
         line, pts = _lines_and_points(rates, {"x": x, "y": y, "color": colour}, line={"strokeWidth": 2},
                                       point={"size": 10, "filled": True},
                                       point_enc={"shape": _city_shape(present, "city"), "tooltip": tips})
+        # aria=False: a panel without breaks has an empty rule layer, which screen readers would meet as an
+        # unlabelled image; the chart's description lists the breaks instead
         rules = base.transform_filter("isValid(datum.t)").mark_rule(
-            color=BREAK_COLOUR, strokeDash=BREAK_DASH, strokeWidth=1.2).encode(
+            color=BREAK_COLOUR, strokeDash=BREAK_DASH, strokeWidth=1.2, aria=False).encode(
             x=alt.X("t:Q"), tooltip=[alt.Tooltip("city:N", title="City"),
                                      alt.Tooltip("break_kind:N", title="Series break"),
                                      alt.Tooltip("date:N", title="Date"),
@@ -1207,7 +1241,7 @@ def _claim_bars(d: pd.DataFrame, marks: list[int], colour: str, ytitle: str, *, 
         x=x, y=alt.Y("value:Q", title=ytitle),
         color=alt.Color("compared:N", title=None, scale=alt.Scale(domain=domain, range=[colour, LIGHT_GREY])),
         strokeWidth=alt.StrokeWidth("compared:N", title=None, scale=alt.Scale(domain=domain, range=[1.5, 0])),
-        tooltip=[alt.Tooltip("year:O", title="Year"), alt.Tooltip("value:Q", title=ytitle, format=",.2f")])
+        tooltip=[alt.Tooltip("year:O", title=x_title), alt.Tooltip("value:Q", title=ytitle, format=",.2f")])
     values = alt.Chart(d[d["compared"] == domain[0]]).mark_text(dy=-7, fontSize=11, color=INK).encode(
         x=x, y="value:Q", text=alt.Text("value:Q", format=",.3~r"))
     layers = [bars, values]
@@ -1241,6 +1275,32 @@ def _regional_chart(claim: dict, cities, context):
     return _finish(chart, desc, cap, ["worldbank_wdi"], title=f"{name}: share of homicides against share of people")
 
 
+def _monthly_occurrence_chart(claim: dict, cities, context):
+    """Monthly counts of the claim's first indicator that has months, the claim's month highlighted; None if
+    none of its indicators has monthly rows."""
+    from . import claims as C
+
+    for sel in claim["data"]:
+        m = C.monthly_values(sel, cities)
+        if not m.empty:
+            break
+    else:
+        return None
+    month = claim["month"]
+    city = next(c for c in cities if c.slug == sel["city"])
+    label = f"{city.name}, {city.definition(sel['indicator'])['label']}"
+    d = pd.DataFrame({"year": list(m.index), "value": m.to_numpy().round(3)})
+    chart = _claim_bars(d, [month], _selector_colour(sel, cities), "Notices per month", x_title="Month")
+    res = C.check(claim, cities, context)
+    desc = (f"Bar chart of {label} by month, {T.month_label(d['year'].iloc[0])} to {T.month_label(d['year'].iloc[-1])}, "
+            f"with {T.month_label(month)} highlighted (coloured, outlined and labelled with its value). "
+            f"Claim: {res.claim} Verdict: {res.verdict}. {res.evidence}")
+    cap = f"The data behind the claim \u201c{res.claim}\u201d: {label}, by month."
+    rows = city.indicators_monthly
+    srcs = list(rows.loc[rows["indicator"] == sel["indicator"], "source_id"].dropna().astype(str).unique())
+    return _finish(chart, desc, cap, srcs, title=f"{label}, by month"[:90])
+
+
 def claim_chart(claim: dict, cities, context=None):
     """The data that decides a claim: the claim's series around its years (years compared highlighted), the
     concentration of homicides for a concentration claim, a region's ratio of shares, or for a claim the data
@@ -1252,6 +1312,10 @@ def claim_chart(claim: dict, cities, context=None):
         return concentration_comparison_chart(cities, claim.get("fraction", 0.2), float(claim["threshold_pct"]))
     if kind == "regional_share":
         return _regional_chart(claim, cities, context)
+    if kind == "occurrence" and claim.get("month"):
+        chart = _monthly_occurrence_chart(claim, cities, context)
+        if chart is not None:
+            return chart
     if kind == "occurrence":
         sel = claim["data"][-1]
     elif kind == "not_checkable":

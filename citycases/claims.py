@@ -114,8 +114,11 @@ CLAIMS: list[dict] = [
               {"city": "stockholm", "indicator": "police_notices_explosion_lan"}],
      "year": 2025, "month": "2025-01", "event": {"city": "stockholm", "match": "bomb|explos"},
      "would_decide": "monthly counts: the Police's monthly detonation statistics or the monthly counts of its "
-                     "event feed (both among the raw sources, not yet derived into a tidy table), and an "
-                     "attribution of each blast to a criminal network, which no count here carries",
+                     "event feed, and an attribution of each blast to a criminal network, which no count here "
+                     "carries",
+     "would_decide_monthly": "the Police's confirmed detonation statistics for the month (the notices are press "
+                             "notices) and an attribution of each blast to a criminal network, which no count "
+                             "here carries",
      "chart": None},
     {"id": "quadrants", "n": 5, "kind": "not_checkable",
      "claim": "Colombia's policing by quadrants was followed by a reduction of about 11% in homicides in the "
@@ -571,40 +574,67 @@ def _events_of(city, table: str, match: str, month: str | None = None) -> pd.Dat
     return df[hit]
 
 
+def monthly_values(selector: dict, cities) -> pd.Series:
+    """month -> value of a city indicator's monthly rows (indicators_monthly), empty if it has none."""
+    c = _by_slug(cities).get(selector.get("city"))
+    if c is None or "indicator" not in selector:
+        return pd.Series(dtype=float)
+    r = c.indicators_monthly[c.indicators_monthly["indicator"] == selector["indicator"]]
+    return r.set_index("month")["value"].astype(float).sort_index()
+
+
 def check_occurrence(c: dict, cities, context=None) -> Result:
     year, month = int(c["year"]), c.get("month")
     text = c["claim"]
     ev = c.get("event")
     city = _by_slug(cities).get(ev["city"]) if ev else None
-    lines, notes, sens, oks = [], [], [], []
+    lines, notes, sens, month_sens, oks, month_oks = [], [], [], [], [], []
     for sel in c["data"]:
         for lab, v, _ in select(sel, cities):
             for y in (year - 1, year):
                 if y in v.index:
                     sens.append({"variant": "main test" if y == year else "year moved", "series": lab,
-                                 "year": y, "count": int(v.loc[y]), "verdict": _meets(bool(v.loc[y] > 0))})
+                                 "period": str(y), "count": int(v.loc[y]), "verdict": _meets(bool(v.loc[y] > 0))})
             if year in v.index:
                 oks.append(bool(v.loc[year] > 0))
                 lines.append(f"{lab}: {T.count(v.loc[year])} in {year}")
-    if not oks:
+            m = monthly_values(sel, cities) if month else pd.Series(dtype=float)
+            if month and month in m.index:
+                before = m[m.index < month].tail(12)
+                month_oks.append(bool(m.loc[month] > 0))
+                lines.append(f"{lab}: {T.count(m.loc[month])} in {T.month_label(month)}"
+                             + (f" (a monthly mean of {T.sig(before.mean())} over the {len(before)} months "
+                                f"before)" if len(before) else ""))
+                month_sens.append({"variant": "the month itself", "series": lab, "period": T.month_label(month),
+                                   "count": int(m.loc[month]), "verdict": _meets(bool(m.loc[month] > 0))})
+    if not oks and not month_oks:
         return _result(c, text, UNCHECKABLE, f"No count for {year} in the data.", would=c.get("would_decide"))
     hits = _events_of(city, "events", ev["match"], month) if city is not None else pd.DataFrame()
+    counted = any(month_oks)
     if month:
         if len(hits):
             lines.append("dated events: " + "; ".join(f"{T.date_label(str(d))}: {t}"
                                                        for d, t in zip(hits["date"], hits["title"])))
+        if month_oks and not counted:
+            notes.append(f"the monthly notices count none in {T.month_label(month)}"
+                         + (", so the month rests on the dated event" if len(hits) else ""))
+        elif not month_oks and len(hits):
             notes.append(f"the counts are annual, so {T.month_label(month)} rests on the dated event, not on a "
                          f"count")
-        else:
-            lines.append(f"no dated event of the kind in {T.month_label(month)}")
+        elif not month_oks:
+            lines.append(f"no monthly count and no dated event of the kind in {T.month_label(month)}")
             notes.append(f"the counts are annual and no dated event falls in {T.month_label(month)}, so the "
                          f"month itself cannot be confirmed")
     notes.append("police notices are press notices, not crime statistics, and say nothing of who set off a "
                  "blast: the data cannot tell whether it was gang-related")
-    ok = all(oks) and (not month or len(hits) > 0)
-    verdict = (CAVEATS if notes else HOLDS) if ok else (FAILS if not any(oks) else CAVEATS)
-    return _result(c, text, verdict, "; ".join(lines) + ".", notes, sensitivity=pd.DataFrame(sens),
-                   would=c.get("would_decide"))
+    in_month = (counted or len(hits) > 0) if month else True
+    ok = (all(oks) if oks else True) and in_month
+    # nothing at all: no count in the year, or none in the month and no dated event either
+    nothing = bool(oks and not any(oks)) or bool(month and month_oks and not in_month)
+    verdict = (CAVEATS if notes else HOLDS) if ok else (FAILS if nothing else CAVEATS)
+    would = c.get("would_decide_monthly") if month_oks else c.get("would_decide")
+    return _result(c, text, verdict, "; ".join(lines) + ".", notes, sensitivity=pd.DataFrame(month_sens + sens),
+                   would=would or c.get("would_decide"))
 
 
 def check_regional_share(c: dict, cities, context=None) -> Result:

@@ -454,7 +454,8 @@ def side_by_side_chart(df: pd.DataFrame, *, title: str, description: str, captio
            alt.Tooltip("ratio:Q", format=".2f"), alt.Tooltip("low:Q", title="95% low", format=".2f"),
            alt.Tooltip("high:Q", title="95% high", format=".2f"), alt.Tooltip("interval:N", title="interval")]
     base = alt.Chart(d)
-    one = base.mark_rule(color=C.EVENT_COLOUR, strokeDash=[4, 3]).encode(x=alt.datum(1))
+    # the reference line at 1 is decoration the description states; hidden from screen readers (no label)
+    one = base.mark_rule(color=C.EVENT_COLOUR, strokeDash=[4, 3], aria=False).encode(x=alt.datum(1))
     bars = base.mark_rule(strokeWidth=2).encode(x="low:Q", x2="high:Q", y=y, color=colour)
     points = base.mark_point(filled=True, size=80).encode(x=x, y=y, color=colour, shape=shape, tooltip=tip)
     per_outcome = d.groupby("outcome", sort=False)["study"].nunique()

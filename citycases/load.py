@@ -28,8 +28,8 @@ GOVERNANCE_HEADLINE = settings.GOVERNANCE_HEADLINE
 TABLES = list(schema.TABLES)
 # The tables a City is built from (every tidy table but the small-area panel, which only the evaluations
 # notebook reads: at 2.7 MB it is the largest table, and no chapter needs it).
-CITY_TABLES = ["homicides_annual", "homicides_monthly", "homicides_subcity", "indicators", "events",
-               "country_context", "indicator_definitions", "breaks", "periods", "differences"]
+CITY_TABLES = ["homicides_annual", "homicides_monthly", "homicides_subcity", "indicators", "indicators_monthly",
+               "events", "country_context", "indicator_definitions", "breaks", "periods", "differences"]
 
 
 # --------------------------------------------------------------------------- tidy tables
@@ -91,6 +91,8 @@ class City:
     breaks: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=schema.columns("breaks")))
     periods: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=schema.columns("periods")))
     differences: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=schema.columns("differences")))
+    indicators_monthly: pd.DataFrame = field(
+        default_factory=lambda: pd.DataFrame(columns=schema.columns("indicators_monthly")))
     sources: dict = field(default_factory=dict, repr=False)   # the source registry, by id
 
     # ---- registry shortcuts
@@ -187,12 +189,14 @@ class City:
     def tables(self) -> dict[str, pd.DataFrame]:
         """The city's rows of every tidy table (country_context: its country's rows; indicator_definitions:
         the definitions of the indicators present)."""
-        used = set(self.indicators["indicator"]) | set(self.country["indicator"])
+        used = (set(self.indicators["indicator"]) | set(self.indicators_monthly["indicator"])
+                | set(self.country["indicator"]))
         return {
             "homicides_annual": self.annual,
             "homicides_monthly": self.monthly,
             "homicides_subcity": self.subcity,
             "indicators": self.indicators,
+            "indicators_monthly": self.indicators_monthly,
             "country_context": self.country,
             "indicator_definitions": self.definitions[self.definitions["indicator"].isin(used)]
             .reset_index(drop=True),
@@ -226,6 +230,7 @@ def _city_from(entry: dict, index: int, t: dict[str, pd.DataFrame], registry: di
         breaks=rows("breaks").sort_values("date").reset_index(drop=True),
         periods=rows("periods").sort_values("start").reset_index(drop=True),
         differences=rows("differences").sort_values(["years", "series"]).reset_index(drop=True),
+        indicators_monthly=rows("indicators_monthly").sort_values(["indicator", "month"]).reset_index(drop=True),
         sources=registry,
     )
 

@@ -99,6 +99,21 @@ TABLES: dict[str, dict] = {
             {"name": "source_id", "type": "string", "required": True, "description": "source"},
         ],
     },
+    "indicators_monthly": {
+        "title": "City indicators by month (counts of incidents other than homicides)",
+        "description": "Long table: one row per city, indicator and complete month. Labels in "
+                       "indicator_definitions (the same ids as the annual indicators they add up to).",
+        "primary_key": ["city", "indicator", "month"],
+        "fields": [
+            {"name": "city", "type": "string", "required": True, "description": "city slug"},
+            {"name": "month", "type": "string", "required": True, "description": "YYYY-MM",
+             "constraints": {"pattern": r"^(19[5-9]\d|20[0-3]\d)-(0[1-9]|1[0-2])$"}},
+            {"name": "indicator", "type": "string", "required": True, "description": "indicator id"},
+            {"name": "value", "type": "number", "required": True, "decimals": 4, "description": "value"},
+            {"name": "unit", "type": "string", "required": True, "description": "unit of the value"},
+            {"name": "source_id", "type": "string", "required": True, "description": "source"},
+        ],
+    },
     "country_context": {
         "title": "Country context: national homicide rate, governance and organised-crime indices",
         "description": "Long table: one row per country (ISO3), indicator and year.",
@@ -116,7 +131,8 @@ TABLES: dict[str, dict] = {
     },
     "indicator_definitions": {
         "title": "What each indicator id means",
-        "description": "Labels and definitions for the indicator ids in indicators and country_context.",
+        "description": "Labels and definitions for the indicator ids in indicators, indicators_monthly and "
+                       "country_context.",
         "primary_key": ["indicator"],
         "fields": [
             {"name": "indicator", "type": "string", "required": True, "description": "indicator id"},

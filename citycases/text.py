@@ -514,6 +514,23 @@ def effects_md(city, effects) -> str:
 
 
 # --------------------------------------------------------------------------- chapter: governance and organised crime
+def monthly_indicators_md(city) -> str:
+    """One line per indicator that comes by month: its busiest month and its monthly mean ('' when none)."""
+    rows = city.indicators_monthly
+    if rows.empty:
+        return ""
+    items = []
+    for ind in dict.fromkeys(rows["indicator"]):
+        r = rows[rows["indicator"] == ind].sort_values("month")
+        v = r["value"].astype(float)
+        top = r.loc[v.idxmax()]
+        items.append(f"**{md(city.definition(ind)['label'])}**: {sig(v.mean())} a month on average, most in "
+                     f"{month_label(top['month'])} ({count(top['value'])}).")
+    first, last = rows["month"].min(), rows["month"].max()
+    return (f"Some of these indicators also come by month ({month_label(first)} to {month_label(last)}, complete "
+            f"months only), which shows when incidents bunched together:\n\n" + "\n".join(f"- {i}" for i in items))
+
+
 def governance_md(city) -> str:
     name = md(city.name)
     out = []
@@ -526,7 +543,7 @@ def governance_md(city) -> str:
             d = city.definition(ind)
             last = r.iloc[-1]
             span = year_span(r["year"].min(), r["year"].max())
-            items.append(f"**{md(d['label'])}** ({md(last['unit'])}; {span}): {smart(last['value'])} in "
+            items.append(f"**{md(d['label'])}** ({md(last['unit'])}; {span}): {sig(last['value'])} in "
                          f"{int(last['year'])}. {md(d['definition'])} Source: "
                          f"{'; '.join(source_md(city, s) for s in dict.fromkeys(r['source_id'].dropna()))}.")
         out.append(f"Indicators for {name} beyond the homicide count:\n\n" + "\n".join(f"- {i}" for i in items))

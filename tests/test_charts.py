@@ -355,3 +355,21 @@ def test_front_page_panels_draw_each_citys_own_breaks_but_not_exceptional_events
     # without any break the chart says nothing about breaks
     plain = charts.small_multiples_chart([b]).to_dict(validate=False)
     assert "break" not in plain["description"] and "break" not in plain["usermeta"]["citycases"]["caption"]
+
+
+def test_monthly_indicators_chart_one_panel_per_indicator_in_defined_order():
+    # HAND-MADE monthly counts of two indicators of a test city
+    c = make_city()
+    c.definitions = pd.DataFrame({"indicator": ["test_b", "test_a"], "label": ["B things (Test feed)", "A things"],
+                                  "definition": ["Hand-made.", "Hand-made."], "unit": ["n", "n"],
+                                  "scope": ["city", "city"]})
+    c.indicators_monthly = pd.DataFrame({"city": "testville", "month": ["2024-01", "2024-02"] * 2,
+                                         "indicator": ["test_a", "test_a", "test_b", "test_b"],
+                                         "value": [1, 0, 5, 2], "unit": "n", "source_id": "test_source"})
+    spec = charts.monthly_indicators_chart(c).to_dict(validate=False)
+    assert spec["facet"]["sort"] == ["B things", "A things"]       # defined order, parenthesis dropped
+    assert {r["label"] for r in rows_of(spec)} == {"B things", "A things"}
+    assert "January 2024 to February 2024" in spec["description"]
+    c.indicators_monthly = c.indicators_monthly.iloc[0:0]
+    assert charts.monthly_indicators_chart(c) is None
+    assert T.monthly_indicators_md(c) == ""

@@ -168,25 +168,47 @@ OCC = {"id": "o", "kind": "occurrence", "claim": "Blasts struck Testville as rec
        "event": {"city": "testville", "match": "blast"}}
 
 
-def _occ_city(count_2025: int, event_date: str | None):
+def _occ_city(count_2025: int, event_date: str | None, months: dict[str, int] | None = None):
     ev = empty(["city", "date", "category", "title", "source_id", "citation", "citation_url"])
     if event_date:
         ev = pd.DataFrame([{"city": "testville", "date": event_date, "category": "criminal event",
                             "title": "A hand-made test blast", "source_id": "test_source", "citation": None,
                             "citation_url": None}])
-    return make_city(indicators=_indicators({"test_blasts": {2024: 3, 2025: count_2025}}), events=ev)
+    c = make_city(indicators=_indicators({"test_blasts": {2024: 3, 2025: count_2025}}), events=ev)
+    if months is not None:   # HAND-MADE monthly counts of the same indicator
+        c.indicators_monthly = pd.DataFrame({"city": "testville", "month": list(months), "indicator": "test_blasts",
+                                             "value": list(months.values()), "unit": "notices",
+                                             "source_id": "test_source"})
+    return c
 
 
 def test_occurrence_claim():
     ok = claims.check(OCC, [_occ_city(5, "2025-01-12")])
     assert ok.verdict == claims.CAVEATS and "January 2025" in ok.evidence
-    assert list(ok.sensitivity["year"]) == [2024, 2025]
+    assert list(ok.sensitivity["period"]) == ["2024", "2025"]
+    assert any("rests on the dated event" in n for n in ok.notes)
     # no blast counted in 2025: the claim does not hold
     assert claims.check(OCC, [_occ_city(0, "2025-01-12")]).verdict == claims.FAILS
     # blasts counted but no dated event in January: the month cannot be confirmed
     r = claims.check(OCC, [_occ_city(5, "2025-06-01")])
     assert r.verdict == claims.CAVEATS and any("cannot be confirmed" in n for n in r.notes)
     assert claims.check(dict(OCC, year=2030), [_occ_city(5, None)]).verdict == claims.UNCHECKABLE
+
+
+def test_occurrence_claim_with_monthly_counts():
+    months = {"2024-11": 1, "2024-12": 3, "2025-01": 4, "2025-02": 0}
+    r = claims.check(OCC, [_occ_city(5, None, months)])
+    # the month is confirmed by its own count, with no dated event needed
+    assert r.verdict == claims.CAVEATS
+    assert "4 in January 2025 (a monthly mean of 2 over the 2 months before)" in r.evidence
+    assert not any("rests on the dated event" in n or "cannot be confirmed" in n for n in r.notes)
+    assert list(r.sensitivity["variant"])[0] == "the month itself"
+    # none counted in January and no dated event: the claim does not hold for that month
+    none = claims.check(OCC, [_occ_city(5, None, dict(months, **{"2025-01": 0}))])
+    assert none.verdict == claims.FAILS
+    # none counted but a dated event in January: the month rests on the event
+    ev = claims.check(OCC, [_occ_city(5, "2025-01-12", dict(months, **{"2025-01": 0}))])
+    assert ev.verdict == claims.CAVEATS and any("rests on the dated event" in n for n in ev.notes)
 
 
 # --------------------------------------------------------------------------- regional share
@@ -271,3 +293,17 @@ def test_claim_charts_of_the_new_kinds():
     assert charts.claim_chart(nc, [city]) is None
     plotted = charts.claim_chart(dict(nc, plot={"city": "testville", "indicator": "test_blasts"}), [city]).to_dict()
     assert "cannot test" in plotted["description"]
+
+
+def test_occurrence_chart_shows_the_months_when_there_are_monthly_counts():
+    from citycases import charts
+
+    months = {"2024-11": 1, "2024-12": 3, "2025-01": 4, "2025-02": 0}
+    spec = charts.claim_chart(OCC, [_occ_city(5, None, months)]).to_dict(validate=False)
+    rows = [r for ds in spec.get("datasets", {}).values() for r in ds]
+    compared = {r["year"] for r in rows if r.get("compared") == "years compared"}
+    assert compared == {"2025-01"} and {r["year"] for r in rows} >= set(months)
+    assert "by month" in spec["usermeta"]["citycases"]["caption"]
+    # with annual counts only, the chart stays annual
+    annual = charts.claim_chart(OCC, [_occ_city(5, "2025-01-12")]).to_dict(validate=False)
+    assert "by month" not in annual["usermeta"]["citycases"]["caption"]

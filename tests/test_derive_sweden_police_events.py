@@ -50,6 +50,22 @@ def test_monthly_covers_complete_months_only(tables):
         assert months[0] == "2023-04" and months[-1] == "2026-07" and len(months) == 40
 
 
+def test_monthly_indicators_add_up_to_the_annual_ones(tables, ind):
+    # PROVENANCE cross-check 3: county explosion notices peak at 18 in January 2025; the monthly rows of every
+    # indicator sum to its annual figure in each full year, and cover the same complete months as the homicides
+    mi = tables["indicators_monthly"]
+    mi = mi[mi["city"] == "stockholm"]
+    expl = mi[mi["indicator"] == "police_notices_explosion_lan"].set_index("month")["value"]
+    assert expl.idxmax() == "2025-01" and expl.max() == 18
+    for (indicator, year), value in ind.items():
+        if indicator.startswith("police_notices_murder"):
+            assert indicator not in set(mi["indicator"])     # already homicides_monthly
+            continue
+        months = mi[(mi["indicator"] == indicator) & mi["month"].str.startswith(str(year))]
+        assert len(months) == 12 and months["value"].sum() == value, (indicator, year)
+    assert sorted(set(mi["month"]))[0] == "2023-04" and len(set(mi["month"])) == 40
+
+
 def test_explosion_peak_january_2025(raw_sources):
     # Cross-check 3: county explosion notices peak at 18 in January 2025, the month the government called an
     # extra meeting of the Council against organised crime "because of the explosions".

@@ -329,3 +329,22 @@ def test_capitals_panel_keeps_marked_capitals_and_zero_fills_missing_years():
     two = c[c["area_id"] == "02001"].set_index("year")
     assert two.loc[2004, "homicides"] == 0 and pd.isna(two.loc[2004, "population"])
     assert c["homicides"].sum() == 13
+
+
+def test_published_text_is_escaped():
+    from citycases import text as T
+
+    hostile = '<script>alert(1)</script> "><img src=x onerror=alert(1)>'
+    T.reset_references()
+    md = E.published_md({"published": [
+        {"study": f"HAND-MADE {hostile}", "citation": f"Nobody: {hostile}", "citation_url": "https://e.org/p",
+         "where": hostile, "measure": hostile, "scale": "percent", "estimate": -40, "outcome": hostile,
+         "unit": hostile, "via": f"Platform {hostile}", "via_url": "https://e.org/s", "note": hostile},
+        {"study": f"HAND-MADE {hostile}", "citation": "Nobody: x", "citation_url": "javascript:alert(1)",
+         "note": hostile}]})
+    from markdown_it import MarkdownIt
+
+    # rendered as MyST would (CommonMark passes raw HTML through, so only escaping keeps it text)
+    page = MarkdownIt("commonmark").render(md) + T.references_html()
+    assert "<script" not in page and "<img" not in page and 'href="javascript:' not in page
+    assert "alert(1)" in page        # shown as text, not dropped

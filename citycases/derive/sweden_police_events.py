@@ -5,7 +5,8 @@ Police chose to announce, typed when published. They are used as
 * homicides_monthly: "Mord/dråp" notices per month, complete months only (2023-04 onwards). The value is
   a number of notices (incidents announced as murder or manslaughter), not of confirmed victims.
 * indicators: notices per full calendar year by type group (shootings, explosions, murder, attempted
-  murder). Monthly shooting and explosion notices have no table to go to (indicators are annual).
+  murder), and indicators_monthly: the same groups per complete month (murder notices are already
+  homicides_monthly, so they are not repeated there).
 
 Counts are made from the event-level list and must equal the collector's monthly table, which also says
 which months the archive covers completely.
@@ -116,7 +117,7 @@ def derive(ctx) -> dict[str, pd.DataFrame]:
     month_counts = pd.Series(months).str[:4].value_counts()
     full_years = sorted(int(y) for y, n in month_counts.items() if n == 12)
 
-    monthly_rows, indicators = [], []
+    monthly_rows, indicators, indicators_monthly = [], [], []
     for city, params in ctx.cities_for("sweden_police_events"):
         county, kommun = str(params.get("county")), params.get("kommun")
         if county not in COUNTY_KOMMUNER or kommun not in COUNTY_KOMMUNER[county]:
@@ -138,6 +139,13 @@ def derive(ctx) -> dict[str, pd.DataFrame]:
             monthly_rows.append(pd.DataFrame({
                 "city": city["slug"], "month": murder.index, "homicides": murder.values,
                 "series": f"polisen_notices_mord_drap_{level}", "source_id": SOURCE}))
+            for group, types in GROUPS.items():
+                if group == "murder":
+                    continue
+                per_month = counts[counts["type"].isin(types)].groupby("month")["n"].sum()
+                indicators_monthly.append(pd.DataFrame({
+                    "city": city["slug"], "month": per_month.index, "indicator": f"police_notices_{group}_{level}",
+                    "value": per_month.values, "unit": "notices", "source_id": SOURCE}))
             counts["year"] = counts["month"].str[:4].astype(int)
             counts = counts[counts["year"].isin(full_years)]
             for group, types in GROUPS.items():
@@ -148,6 +156,8 @@ def derive(ctx) -> dict[str, pd.DataFrame]:
     return {
         "homicides_monthly": pd.concat(monthly_rows, ignore_index=True) if monthly_rows else pd.DataFrame(),
         "indicators": pd.concat(indicators, ignore_index=True) if indicators else pd.DataFrame(),
+        "indicators_monthly": (pd.concat(indicators_monthly, ignore_index=True) if indicators_monthly
+                               else pd.DataFrame()),
         "indicator_definitions": _definitions(),
     }
 
@@ -170,7 +180,8 @@ def _definitions() -> pd.DataFrame:
                 "indicator": f"police_notices_{group}_{level}",
                 "label": f"{label}, {short} (Police event feed)",
                 "definition": f"Number of notices of type {types} published in the Swedish Police's event "
-                              f"feed (polisen.se) for {long}, by publication date, full calendar years only. "
+                              f"feed (polisen.se) for {long}, by publication date: per complete month, and "
+                              f"per calendar year for full years only. "
                               f"Press notices, not crime statistics: many incidents are never announced or "
                               f"appear under another type, so they are far below official counts.",
                 "unit": "notices", "scope": "city"})
