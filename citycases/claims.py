@@ -595,18 +595,23 @@ def check_occurrence(c: dict, cities, context=None) -> Result:
                 if y in v.index:
                     sens.append({"variant": "main test" if y == year else "year moved", "series": lab,
                                  "period": str(y), "count": int(v.loc[y]), "verdict": _meets(bool(v.loc[y] > 0))})
+            line = ""
             if year in v.index:
                 oks.append(bool(v.loc[year] > 0))
-                lines.append(f"{lab}: {T.count(v.loc[year])} in {year}")
+                line = f"{lab}: {T.count(v.loc[year])} in {year}"
             m = monthly_values(sel, cities) if month else pd.Series(dtype=float)
             if month and month in m.index:
                 before = m[m.index < month].tail(12)
                 month_oks.append(bool(m.loc[month] > 0))
-                lines.append(f"{lab}: {T.count(m.loc[month])} in {T.month_label(month)}"
-                             + (f" (a monthly mean of {T.sig(before.mean())} over the {len(before)} months "
-                                f"before)" if len(before) else ""))
+                n = T.count(m.loc[month])
+                line = (f"{line}, {n} of them in {T.month_label(month)}" if line and month.startswith(str(year))
+                        else f"{lab}: {n} in {T.month_label(month)}")
+                if len(before):
+                    line += f" (a monthly mean of {T.num(before.mean(), 1)} over the {len(before)} months before)"
                 month_sens.append({"variant": "the month itself", "series": lab, "period": T.month_label(month),
                                    "count": int(m.loc[month]), "verdict": _meets(bool(m.loc[month] > 0))})
+            if line:
+                lines.append(line)
     if not oks and not month_oks:
         return _result(c, text, UNCHECKABLE, f"No count for {year} in the data.", would=c.get("would_decide"))
     hits = _events_of(city, "events", ev["match"], month) if city is not None else pd.DataFrame()

@@ -200,7 +200,7 @@ def test_occurrence_claim_with_monthly_counts():
     r = claims.check(OCC, [_occ_city(5, None, months)])
     # the month is confirmed by its own count, with no dated event needed
     assert r.verdict == claims.CAVEATS
-    assert "4 in January 2025 (a monthly mean of 2 over the 2 months before)" in r.evidence
+    assert "5 in 2025, 4 of them in January 2025 (a monthly mean of 2.0 over the 2 months before)" in r.evidence
     assert not any("rests on the dated event" in n or "cannot be confirmed" in n for n in r.notes)
     assert list(r.sensitivity["variant"])[0] == "the month itself"
     # none counted in January and no dated event: the claim does not hold for that month
