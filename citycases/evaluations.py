@@ -299,6 +299,15 @@ def quadrants_estimates(qp: pd.DataFrame) -> dict[str, Estimate]:
     }
 
 
+def quadrants_windows(capitals: pd.DataFrame, design: dict) -> list[tuple[tuple[int, int], tuple[int, int], dict]]:
+    """The coarse design re-run for each (before, after) pair of year windows in `design['windows']`, the main
+    pair first: [((b0, b1), (a0, a1), quadrants_estimates)]."""
+    pairs = [(tuple(design["before"]), tuple(design["after"]))]
+    pairs += [(tuple(b), tuple(a)) for b, a in design.get("windows", []) if (tuple(b), tuple(a)) != pairs[0]]
+    return [(b, a, quadrants_estimates(quadrants_panel(capitals, dict(design, before=list(b), after=list(a)))))
+            for b, a in pairs]
+
+
 def capitals_series(capitals: pd.DataFrame, treated: list[str], base_year: int) -> pd.DataFrame:
     """Homicides per year in the first-phase cities and in the other capitals, and as an index (base year = 100)."""
     c = capitals.assign(group=np.where(capitals["area_id"].isin(set(treated)), FIRST_PHASE, OTHER_CAPITALS),

@@ -348,3 +348,18 @@ def test_published_text_is_escaped():
     page = MarkdownIt("commonmark").render(md) + T.references_html()
     assert "<script" not in page and "<img" not in page and 'href="javascript:' not in page
     assert "alert(1)" in page        # shown as text, not dropped
+
+
+def test_quadrants_windows_rerun_each_pair_main_first():
+    # HAND-MADE: one first-phase city halves from 2011 on, one other capital stays flat
+    rows = []
+    for y in range(2005, 2016):
+        rows.append(("11001", "BOGOTA", y, 100 if y < 2011 else 50))
+        rows.append(("99001", "OTHER", y, 80))
+    cap = _capitals(rows)
+    design = {"treated": ["11001"], "rollout_year": 2010, "before": [2007, 2009], "after": [2011, 2013],
+              "windows": [[[2009, 2009], [2011, 2011]], [[2007, 2009], [2011, 2013]]]}
+    out = E.quadrants_windows(cap, design)
+    assert [(b, a) for b, a, _ in out] == [((2007, 2009), (2011, 2013)), ((2009, 2009), (2011, 2011))]
+    for _, _, est in out:
+        assert est["pooled_poisson"].ratio == pytest.approx(0.5)
