@@ -537,16 +537,21 @@ def governance_md(city) -> str:
     if city.indicators.empty:
         out.append(f"There are no city-level indicators beyond homicides for {name} in these data.")
     else:
-        items = []
+        items, meanings = [], []
         for ind in dict.fromkeys(city.indicators["indicator"]):
             r = city.indicators[city.indicators["indicator"] == ind].dropna(subset=["value"]).sort_values("year")
             d = city.definition(ind)
             last = r.iloc[-1]
             span = year_span(r["year"].min(), r["year"].max())
             items.append(f"**{md(d['label'])}** ({md(last['unit'])}; {span}): {sig(last['value'])} in "
-                         f"{int(last['year'])}. {md(d['definition'])} Source: "
+                         f"{int(last['year'])}. Source: "
                          f"{'; '.join(source_md(city, s) for s in dict.fromkeys(r['source_id'].dropna()))}.")
-        out.append(f"Indicators for {name} beyond the homicide count:\n\n" + "\n".join(f"- {i}" for i in items))
+            meanings.append(f"**{md(d['label'])}**: {md(d['definition'])}")
+        # the latest values first, in a list a reader can scan; what each one counts folded below it
+        out.append(f"Indicators for {name} beyond the homicide count (latest values):\n\n"
+                   + "\n".join(f"- {i}" for i in items)
+                   + "\n\n<details><summary>What each indicator counts</summary>\n\n"
+                   + "\n".join(f"- {m}" for m in meanings) + "\n\n</details>")
     heads = [i for i in settings.GOVERNANCE_HEADLINE if i in set(city.country["indicator"])]
     if not heads:
         out.append(f"There are no national governance or organised-crime scores for {md(city.country_name)} in these data.")

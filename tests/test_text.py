@@ -158,3 +158,18 @@ def test_at_a_glance_never_says_one_times_and_below(national, expected):
     out = text.at_a_glance(c)
     assert expected in out
     assert "1.0\u00d7" not in out
+
+
+def test_governance_lists_latest_values_and_folds_what_they_count():
+    # HAND-MADE indicator rows and definition
+    ind = pd.DataFrame({"city": "testville", "year": [2019, 2020], "indicator": "test_blasts", "value": [3.0, 12.65],
+                        "unit": "per cent", "source_id": "test_source"})
+    c = make_city(indicators=ind)
+    c.definitions = pd.concat([c.definitions, pd.DataFrame(
+        {"indicator": ["test_blasts"], "label": ["Test blasts"], "definition": ["Hand-made definition text."],
+         "unit": ["per cent"], "scope": ["city"]})], ignore_index=True)
+    out = text.governance_md(c)
+    head, folded = out.split("<details>", 1)
+    assert "**Test blasts** (per cent; 2019–2020): 12.7 in 2020." in head
+    assert "Hand-made definition text." not in head and "Hand-made definition text." in folded
+    assert folded.count("</details>") == 1
