@@ -451,7 +451,9 @@ def monthly_summary(city) -> str:
         text_ += (f"\n\n**Seasonality.** Over {plural(s['years'], 'year')}, "
                   + ("the calendar months differ more than chance alone would easily produce"
                      if clear else "the calendar months do not differ clearly")
-                  + f" (Kruskal-Wallis test, p = {num(s['p_value'], 3)}). On average {hi['month']} is "
+                  + " (Kruskal-Wallis test, "
+                  + ("p < 0.001" if s["p_value"] < 0.001 else f"p = {num(s['p_value'], 3)}")
+                  + f"). On average {hi['month']} is "
                   f"{pct((hi['ratio'] - 1) * 100)} against the surrounding 12-month average and {lo['month']} "
                   f"{pct((lo['ratio'] - 1) * 100)}.")
     return text_

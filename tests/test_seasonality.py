@@ -80,3 +80,10 @@ def test_measure_defaults_to_homicides():
     assert series_measure(c.entry, "notices") == SERIES_MEASURE_DEFAULT == "homicides"
     assert "Monthly counts of homicides" in text.monthly_summary(c)
     assert charts.seasonality_chart(c) is not None
+
+
+def test_a_tiny_p_value_reads_as_below_a_thousandth():
+    # HAND-MADE: July 30 above a base of 60 every year for 20 years: the test's p is far below 0.001
+    c = make_city(monthly_rows=monthly(seasonal(60, 30, years=20)))
+    out = text.monthly_summary(c)
+    assert "p < 0.001" in out and "p = 0.000" not in out
