@@ -100,9 +100,14 @@ def pct(x, decimals: int = 0, signed: bool = True) -> str:
 
 
 def ratio(x, decimals: int = 1) -> str:
+    """'3.4×'; a ratio that would round to 1.0× but is not 1 gets one more decimal ('0.97×'), so that a
+    'higher' or 'lower' beside it never reads against '1.0×'."""
     if is_missing(x):
         return "n/a"
-    return f"{float(x):,.{decimals}f}\u00d7"
+    x = float(x)
+    if round(x, decimals) == 1 and round(x, decimals + 1) != 1:
+        decimals += 1
+    return f"{x:,.{decimals}f}\u00d7"
 
 
 def sig(x, digits: int = 3) -> str:

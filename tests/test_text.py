@@ -173,3 +173,9 @@ def test_governance_lists_latest_values_and_folds_what_they_count():
     assert "**Test blasts** (per cent; 2019–2020): 12.7 in 2020." in head
     assert "Hand-made definition text." not in head and "Hand-made definition text." in folded
     assert folded.count("</details>") == 1
+
+
+@pytest.mark.parametrize("x, expected", [(0.97, "0.97\u00d7"), (1.04, "1.04\u00d7"), (1.0, "1.0\u00d7"),
+                                         (3.44, "3.4\u00d7"), (0.996, "1.0\u00d7")])
+def test_ratio_never_hides_a_difference_behind_one_point_zero(x, expected):
+    assert fmt.ratio(x) == expected
