@@ -781,28 +781,36 @@ def key_findings_md(cities, base: str = "") -> str:
 
 # --------------------------------------------------------------------------- comparison
 def comparison_table_html(cities) -> str:
+    """The headline figures, one compact row per city (a value with its year in one cell) so the table fits the
+    page; why a series is not like-for-like is said under it. The CSV download keeps every column apart."""
     from . import metrics
     t = metrics.comparison_table(cities)
     if t.empty:
         return "<p>No city has annual homicide figures in these data.</p>"
     names = {c.slug: c for c in cities}
+
+    def value(v, year, measure):
+        if is_missing(v):
+            return ""
+        # a no-break space keeps a value and its year on one line
+        return f"{sig(v)}{'' if measure == 'homicide_rate' else ' homicides'}\u00a0({int(year)})"
+
     out = pd.DataFrame({
         "City": t["city"],
-        "Series": [names[s].series_label(names[s].comparable_series) for s in t["slug"]],
-        "Like-for-like": ["yes" if v else f"no: {names[s].comparable_note}" for s, v in zip(t["slug"], t["like_for_like"])],
-        "Measure": t["measure"].map({"homicide_rate": "per 100,000", "homicides": "homicides"}),
-        "Peak year": t["peak_year"].astype("Int64"),
-        "Peak": [sig(v) for v in t["peak"]],
-        "Latest year": t["latest_year"].astype("Int64"),
-        "Latest": [sig(v) for v in t["latest"]],
+        "Like-for-like": ["yes" if v else "no" for v in t["like_for_like"]],
+        "Peak, per 100,000": [value(v, y, m) for v, y, m in zip(t["peak"], t["peak_year"], t["measure"])],
+        "Latest": [value(v, y, m) for v, y, m in zip(t["latest"], t["latest_year"], t["measure"])],
         "Change from peak": [pct(v) if not is_missing(v) else "" for v in t["change_from_peak"]],
-        "Years to halve": t["years_to_halve"].astype("Int64"),
-        "Ratio to national rate": [ratio(v) if not is_missing(v) else "" for v in t["ratio_to_national"]],
-        "Ratio year": t["ratio_year"].astype("Int64"),
-        "Years covered": [year_span(a, b) for a, b in zip(t["first_year"], t["last_year"])],
-        "Missing years": t["missing_years"].astype("Int64"),
+        "Years to halve": ["not halved" if is_missing(v) else str(int(v)) for v in t["years_to_halve"]],
+        "Against the national rate": [f"{ratio(v)}\u00a0({int(y)})" if not is_missing(v) else ""
+                                      for v, y in zip(t["ratio_to_national"], t["ratio_year"])],
+        "Years covered": [year_span(a, b) + (f" ({plural(int(n), 'year')} missing)" if not is_missing(n) and n else "")
+                          for a, b, n in zip(t["first_year"], t["last_year"], t["missing_years"])],
     })
-    return table_html(out, index=False, float_format=lambda v: f"{v:,.1f}", label="Headline figures by city")
+    notes = [f"<li><strong>{html(names[s].name)}</strong>: {html(names[s].comparable_note)}</li>"
+             for s, v in zip(t["slug"], t["like_for_like"]) if not v and names[s].comparable_note]
+    table = table_html(out, index=False, float_format=lambda v: f"{v:,.1f}", label="Headline figures by city")
+    return table + (f"\n<p>Not like-for-like:</p>\n<ul>{''.join(notes)}</ul>" if notes else "")
 
 
 HIGH_VIOLENCE = settings.HIGH_VIOLENCE   # alias (the value is set in citycases/settings.py)

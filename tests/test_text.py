@@ -179,3 +179,19 @@ def test_governance_lists_latest_values_and_folds_what_they_count():
                                          (3.44, "3.4\u00d7"), (0.996, "1.0\u00d7")])
 def test_ratio_never_hides_a_difference_behind_one_point_zero(x, expected):
     assert fmt.ratio(x) == expected
+
+
+def test_comparison_table_pairs_values_with_years_and_explains_not_like_for_like_below():
+    # HAND-MADE: a peak of 30 in 2000 falling to 10 by 2003 (population 100,000, so rates equal counts)
+    c = make_city(annual_rows=annual({2000: 30, 2001: 20, 2002: 15, 2003: 10}), like_for_like=False)
+    out = text.comparison_table_html([c])
+    assert "30\u00a0(2000)" in out and "10\u00a0(2003)" in out and "<NA>" not in out
+    table, notes = out.split("</table>", 1)
+    assert ">no<" in table and "a hand-made test series" not in table
+    assert "Not like-for-like" in notes and "a hand-made test series" in notes
+
+
+def test_comparison_table_says_not_halved_instead_of_a_missing_value():
+    # HAND-MADE: a fall from 30 to 25, never to half
+    out = text.comparison_table_html([make_city(annual_rows=annual({2000: 30, 2001: 25}))])
+    assert "not halved" in out and "<NA>" not in out and "&lt;NA&gt;" not in out
