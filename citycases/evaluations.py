@@ -363,7 +363,7 @@ def change_text(e: Estimate) -> str:
     return f"{T.pct(e.percent)} (95% interval {T.pct((e.low - 1) * 100)} to {T.pct((e.high - 1) * 100)})"
 
 
-def _published_value(p: dict) -> str:
+def published_value(p: dict) -> str:
     from . import text as T
 
     est, scale = p["estimate"], p["scale"]
@@ -394,7 +394,7 @@ def published_md(entry: dict) -> str:
         if p.get("via"):
             where = f"as reported in {T.cite_page(p['via'], p['via_url'])}, not read in the study itself"
         lead = "Claimed, not an evaluation: " if p.get("claimed") else ""
-        line = (f"- {lead}**{T.md(p['study'])}** {ref}, {where}: {T.md(p['measure'])}, {_published_value(p)}; "
+        line = (f"- {lead}**{T.md(p['study'])}** {ref}, {where}: {T.md(p['measure'])}, {published_value(p)}; "
                 f"outcome: {T.md(p['outcome'])}; unit: {T.md(p['unit'])}.")
         if p.get("note"):
             line += f" {T.md(p['note'])}"
@@ -478,14 +478,43 @@ def side_by_side_chart(df: pd.DataFrame, *, title: str, description: str, captio
     return C._finish(layers, description, caption, sources, title=title)
 
 
+def agreement(book: Estimate, published: tuple[float, float, float] | None) -> str:
+    """How the book's estimate reads against a published ratio (value, low, high; NaN limits when no interval):
+    direction, then whether the published figure or its interval meets the book's interval."""
+    out = []
+    if book.low <= 1 <= book.high:
+        out.append("the book's interval includes no change")
+    if published is None or math.isnan(published[0]):
+        return ("; ".join(out) or "no published figure to set against it").capitalize() + "."
+    r, lo, hi = published
+    same = (r < 1) == (book.ratio < 1)
+    out.insert(0, "same direction" if same else "opposite directions")
+    if not math.isnan(lo):
+        out.append("the two intervals overlap" if lo <= book.high and book.low <= hi else "the intervals do not overlap")
+    else:
+        inside = book.low <= r <= book.high
+        out.append(f"the published figure (no interval) lies {'inside' if inside else 'outside'} the book's interval")
+    return "; ".join(out).capitalize() + "."
+
+
+def summary_md(rows: list[tuple[str, str, str, Estimate, tuple | None]]) -> str:
+    """The page's opening table: (evaluation, published figure as Markdown already escaped with its citation, the
+    book's design, the book's estimate, the published figure as a ratio or None) -> Markdown table with a computed
+    reading."""
+    from . import text as T
+
+    body = [[T.Raw(T.md(ev)), T.Raw(pub), T.Raw(f"{ratio_text(e)}, {T.md(design)}"), agreement(e, pr)]
+            for ev, pub, design, e, pr in rows]
+    return T.md_table(["evaluation", "published", "the book (95% interval)", "reading"], body)
+
+
 def estimates_table_md(rows: list[tuple[str, str, Estimate]]) -> str:
     """Rows of (who, design, estimate) as a Markdown table with ratio, change and interval."""
     from . import text as T
 
-    body = [[T.md(who), T.md(design), ratio_text(e),
-             change_text(e), T.md(e.method)] for who, design, e in rows]
+    body = [[who, design, ratio_text(e), change_text(e), e.method] for who, design, e in rows]
     return T.md_table(["estimate", "design", "ratio (95% interval)", "change", "interval from"], body,
-                      ["left", "left", "right", "left", "left"])
+                      ["l", "l", "r", "l", "l"])
 
 
 def line_chart(df: pd.DataFrame, *, x: str, y: str, series: str, title: str, y_title: str, description: str,

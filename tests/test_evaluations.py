@@ -363,3 +363,30 @@ def test_quadrants_windows_rerun_each_pair_main_first():
     assert [(b, a) for b, a, _ in out] == [((2007, 2009), (2011, 2013)), ((2009, 2009), (2011, 2011))]
     for _, _, est in out:
         assert est["pooled_poisson"].ratio == pytest.approx(0.5)
+
+
+@pytest.mark.parametrize("book, published, expected", [
+    (E.Estimate(0.45, 0.32, 0.62, "m"), (0.33, 0.18, 0.61), "Same direction; the two intervals overlap."),
+    (E.Estimate(1.05, 0.88, 1.25, "m"), (0.78, math.nan, math.nan),
+     "Opposite directions; the book's interval includes no change; the published figure (no interval) lies "
+     "outside the book's interval."),
+    (E.Estimate(0.52, 0.32, 0.85, "m"), (0.6, math.nan, math.nan),
+     "Same direction; the published figure (no interval) lies inside the book's interval."),
+    (E.Estimate(0.96, 0.70, 1.31, "m"), None, "The book's interval includes no change."),
+    (E.Estimate(0.2, 0.1, 0.3, "m"), (0.8, 0.7, 0.9), "Same direction; the intervals do not overlap."),
+])
+def test_agreement_reads_direction_and_overlap(book, published, expected):
+    assert E.agreement(book, published) == expected
+
+
+def test_summary_table_keeps_citations_as_links_and_escapes_text_once():
+    from markdown_it import MarkdownIt
+
+    from citycases import text as T
+
+    T.reset_references()
+    pub = f"{T.md('HAND-MADE & Co (2012)')} {T.cite_page('Nobody: paper', 'https://e.org/p')}: ratio, 0.3"
+    md = E.summary_md([("A & B", pub, "design <x>", E.Estimate(0.5, 0.3, 0.8, "m"), (0.3, 0.2, 0.5))])
+    page = MarkdownIt("commonmark").enable("table").render(md)
+    assert 'href="#ref-1"' in page and "&amp;lt;" not in page and "\\\\&amp;" not in page
+    assert "HAND-MADE &amp; Co (2012)" in page and "design &lt;x&gt;" in page
