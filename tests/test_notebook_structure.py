@@ -203,3 +203,13 @@ def test_executed_outputs_add_no_headings():
             for o in c.get("outputs", []):
                 md = "".join(o.get("data", {}).get("text/markdown", ""))
                 assert not re.search(r"^#{1,2} ", md, re.M), f"{path.name}: a heading in a computed output"
+
+
+@pytest.mark.parametrize("template", [CITY_TEMPLATE] + PAGE_TEMPLATES, ids=lambda p: p.name)
+def test_every_template_cell_has_a_fixed_id(template):
+    # nbformat gives a cell without an id a random one at each execution, so the executed page would drift
+    cells = json.loads(template.read_text(encoding="utf-8"))["cells"]
+    missing = [i for i, c in enumerate(cells) if not re.fullmatch(r"[A-Za-z0-9_-]{1,64}", str(c.get("id", "")))]
+    assert not missing, f"{template.name}: cells {missing} have no id"
+    ids = [c["id"] for c in cells]
+    assert len(ids) == len(set(ids)), f"{template.name}: duplicate cell ids"
