@@ -1066,15 +1066,32 @@ def all_cities_chart(cities):
 
 def indexed_chart(cities):
     """Each city's main series as % of its own peak (= 100), aligned on years since the peak."""
-    rows = []
+    rows, chance_peaks = [], []
     for c in cities:
-        idx = metrics.indexed_to_peak(c.comparable)
+        measure = metrics.best_measure(c.comparable)
+        idx = metrics.indexed_to_peak(c.comparable, measure)
         if idx.empty:
             continue
-        rows.append(idx.assign(city=c.name, index=idx["index"].astype(float).round(1)))
+        idx = idx.assign(city=c.name, index=idx["index"].astype(float).round(1), lo=np.nan, hi=np.nan,
+                         band_colour=city_colour(c))
+        if measure == metrics.RATE:
+            # the year's exact 95% interval as % of the peak, where counts are small (the peak itself is taken
+            # as known, so the band understates the uncertainty of the fall)
+            r = c.comparable.set_index("year")
+            p = metrics.peak(c.comparable, measure)
+            small = (r["homicides"].astype(float) < SMALL_COUNT).reindex(idx["year"]).fillna(False).to_numpy()
+            for col, src in (("lo", "rate_ci_low"), ("hi", "rate_ci_high")):
+                if src in r:
+                    v = r[src].astype(float).reindex(idx["year"]).to_numpy() / p["value"] * 100
+                    idx[col] = np.where(small, np.round(v, 1), np.nan)
+            peak_count = r["homicides"].astype(float).get(p["year"])
+            if peak_count is not None and peak_count < SMALL_COUNT:
+                chance_peaks.append(c.name)
+        rows.append(idx)
     if not rows:
         return None
-    d = with_segments(pd.concat(rows, ignore_index=True)[["city", "year", "since_peak", "index"]], "city")
+    d = with_segments(pd.concat(rows, ignore_index=True)[["city", "year", "since_peak", "index", "lo", "hi",
+                                                          "band_colour"]], "city")
     present = [c for c in cities if c.name in set(d["city"])]
     sel, opacity = _legend_isolate("city", FADED_CITIES)
     enc = dict(x=alt.X("since_peak:Q", title="Years since the city's peak year", axis=alt.Axis(format="d")),
@@ -1084,7 +1101,16 @@ def indexed_chart(cities):
     tips = [alt.Tooltip("city:N", title="City"), alt.Tooltip("year:O", title="Year"),
             alt.Tooltip("since_peak:Q", title="Years since peak"), alt.Tooltip("index:Q", title="% of peak", format=".0f")]
     half = alt.Chart(pd.DataFrame({"y": [50.0]})).mark_rule(color=REFERENCE_GREY, strokeDash=DOTTED).encode(y="y:Q")
-    chart = alt.layer(half, *_lines_and_points(d, enc, sel=sel, line_enc={"strokeDash": _city_dash(present)},
+    layers = [half]
+    if d["lo"].notna().any():
+        layers.append(alt.Chart(d).transform_filter("isValid(datum.lo)").mark_area(opacity=0.15).encode(
+            # the city's colour as a literal (scale=None): a band sharing the lines' colour scale would merge into,
+            # fade or hide their legend
+            x="since_peak:Q", y="lo:Q", y2="hi:Q", fill=alt.Fill("band_colour:N", scale=None),
+            detail=_SEGMENT, tooltip=[alt.Tooltip("city:N", title="City"), alt.Tooltip("year:O", title="Year"),
+                                      alt.Tooltip("lo:Q", title="95% interval from", format=".0f"),
+                                      alt.Tooltip("hi:Q", title="to", format=".0f")]))
+    chart = alt.layer(*layers, *_lines_and_points(d, enc, sel=sel, line_enc={"strokeDash": _city_dash(present)},
                                                point={"size": 18},
                                                point_enc={"shape": _city_shape(present), "tooltip": tips})
                       ).properties(width=WIDTH, height=320)
@@ -1095,7 +1121,13 @@ def indexed_chart(cities):
                                      else "has not fallen to half its peak"))
     desc = ("Line chart of each city's homicide rate as a percentage of its own peak, aligned on years since the "
             "peak, with a dotted line at half the peak. " + "; ".join(parts) + ".")
-    cap = ("Each city's comparable series indexed to its peak year (= 100) and aligned on years since that peak. "
+    if d["lo"].notna().any():
+        desc += f" Shaded bands show the 95% interval in years with fewer than {SMALL_COUNT} homicides."
+    cap = ("Each city's comparable series indexed to its peak year (= 100) and aligned on years since that peak"
+           + (f"; shaded bands: the 95% interval in years with fewer than {SMALL_COUNT} homicides" if d["lo"].notna().any()
+              else "") + ". "
+           + (f"With so few homicides, the peak year of {T.join_and(chance_peaks)} is partly chance, so the fall "
+              "from it looks larger than the change in violence. " if chance_peaks else "")
            + not_like_for_like(present))
     srcs = _sources_of(*(c.comparable for c in present))
     return _finish(chart, desc, cap, srcs, title="Falls from the peak")

@@ -4,6 +4,7 @@ only the rows it draws; hostile text from data stays text."""
 from __future__ import annotations
 
 import json
+import math
 import re
 
 import numpy as np
@@ -373,3 +374,21 @@ def test_monthly_indicators_chart_one_panel_per_indicator_in_defined_order():
     c.indicators_monthly = c.indicators_monthly.iloc[0:0]
     assert charts.monthly_indicators_chart(c) is None
     assert T.monthly_indicators_md(c) == ""
+
+
+def test_falls_from_the_peak_bands_small_counts_and_warns_of_a_chance_peak():
+    # HAND-MADE: a small-count city (peak 30 victims) and a large one (peak 3,000)
+    small = annual({2000: 20, 2001: 30, 2002: 15})
+    small["rate_ci_low"], small["rate_ci_high"] = small["homicide_rate"] * 0.7, small["homicide_rate"] * 1.4
+    big = annual({2000: 2000, 2001: 3000, 2002: 1500}, city="bigville")
+    big["rate_ci_low"], big["rate_ci_high"] = big["homicide_rate"] * 0.97, big["homicide_rate"] * 1.03
+    a = make_city(annual_rows=small)
+    b = make_city(annual_rows=big, slug="bigville", name="Bigville", index=1)
+    spec = charts.indexed_chart([a, b]).to_dict(validate=False)
+    banded = {(r["city"], r["year"]) for r in rows_of(spec) if r.get("lo") is not None and not math.isnan(r["lo"])}
+    assert banded == {("Testville", y) for y in (2000, 2001, 2002)}
+    cap = spec["usermeta"]["citycases"]["caption"]
+    assert "shaded bands" in cap and "peak year of Testville is partly chance" in cap and "Bigville is" not in cap
+    only_big = charts.indexed_chart([b]).to_dict(validate=False)
+    assert "shaded bands" not in only_big["usermeta"]["citycases"]["caption"]
+    assert "partly chance" not in only_big["usermeta"]["citycases"]["caption"]
