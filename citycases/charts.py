@@ -982,23 +982,18 @@ def small_multiples_chart(cities, columns: int = 3):
             alt.Tooltip("ci_high:Q", title="to", format=",.2f"),
             alt.Tooltip("homicides:Q", title="Homicides", format=","), alt.Tooltip("series:N", title="Series"),
             alt.Tooltip("like:N", title="Comparability")]
+    if brk:
+        b = pd.concat(brk, ignore_index=True).rename(columns={"kind": "break_kind", "series": "break_series"})
+        d = pd.concat([d, b], ignore_index=True)
     base = alt.Chart(d)
-    band = base.transform_filter("isValid(datum.ci_low)").mark_area(opacity=0.2).encode(
+    rates = base.transform_filter("isValid(datum.rate)") if brk else base
+    band = rates.transform_filter("isValid(datum.ci_low)").mark_area(opacity=0.2).encode(
         x=x, y=alt.Y("ci_low:Q", scale=yscale), y2="ci_high:Q", color=colour, detail=_SEGMENT)
-    line, pts = _lines_and_points(base, {"x": x, "y": y, "color": colour}, line={"strokeWidth": 2},
+    line, pts = _lines_and_points(rates, {"x": x, "y": y, "color": colour}, line={"strokeWidth": 2},
                                   point={"size": 10, "filled": True},
                                   point_enc={"shape": _city_shape(present, "city"), "tooltip": tips})
     layers = [band, line, pts]
     if brk:
-        b = pd.concat(brk, ignore_index=True).rename(columns={"kind": "break_kind", "series": "break_series"})
-        d = pd.concat([d, b], ignore_index=True)
-        base = alt.Chart(d)
-        rates = base.transform_filter("isValid(datum.rate)")
-        band = rates.transform_filter("isValid(datum.ci_low)").mark_area(opacity=0.2).encode(
-            x=x, y=alt.Y("ci_low:Q", scale=yscale), y2="ci_high:Q", color=colour, detail=_SEGMENT)
-        line, pts = _lines_and_points(rates, {"x": x, "y": y, "color": colour}, line={"strokeWidth": 2},
-                                      point={"size": 10, "filled": True},
-                                      point_enc={"shape": _city_shape(present, "city"), "tooltip": tips})
         # aria=False: a panel without breaks has an empty rule layer, which screen readers would meet as an
         # unlabelled image; the chart's description lists the breaks instead
         rules = base.transform_filter("isValid(datum.t)").mark_rule(
@@ -1102,7 +1097,8 @@ def indexed_chart(cities):
             alt.Tooltip("since_peak:Q", title="Years since peak"), alt.Tooltip("index:Q", title="% of peak", format=".0f")]
     half = alt.Chart(pd.DataFrame({"y": [50.0]})).mark_rule(color=REFERENCE_GREY, strokeDash=DOTTED).encode(y="y:Q")
     layers = [half]
-    if d["lo"].notna().any():
+    banded = bool(d["lo"].notna().any())
+    if banded:
         layers.append(alt.Chart(d).transform_filter("isValid(datum.lo)").mark_area(opacity=0.15).encode(
             # the city's colour as a literal (scale=None): a band sharing the lines' colour scale would merge into,
             # fade or hide their legend
@@ -1121,11 +1117,10 @@ def indexed_chart(cities):
                                      else "has not fallen to half its peak"))
     desc = ("Line chart of each city's homicide rate as a percentage of its own peak, aligned on years since the "
             "peak, with a dotted line at half the peak. " + "; ".join(parts) + ".")
-    if d["lo"].notna().any():
+    if banded:
         desc += f" Shaded bands show the 95% interval in years with fewer than {SMALL_COUNT} homicides."
     cap = ("Each city's comparable series indexed to its peak year (= 100) and aligned on years since that peak"
-           + (f"; shaded bands: the 95% interval in years with fewer than {SMALL_COUNT} homicides" if d["lo"].notna().any()
-              else "") + ". "
+           + (f"; shaded bands: the 95% interval in years with fewer than {SMALL_COUNT} homicides" if banded else "") + ". "
            + (f"With so few homicides, the peak year of {T.join_and(chance_peaks)} is partly chance, so the fall "
               "from it looks larger than the change in violence. " if chance_peaks else "")
            + not_like_for_like(present))

@@ -637,9 +637,10 @@ def check_occurrence(c: dict, cities, context=None) -> Result:
     # nothing at all: no count in the year, or none in the month and no dated event either
     nothing = bool(oks and not any(oks)) or bool(month and month_oks and not in_month)
     verdict = (CAVEATS if notes else HOLDS) if ok else (FAILS if nothing else CAVEATS)
-    would = c.get("would_decide_monthly") if month_oks else c.get("would_decide")
+    # with a monthly count, what would still decide the claim is narrower
+    would = (month_oks and c.get("would_decide_monthly")) or c.get("would_decide")
     return _result(c, text, verdict, "; ".join(lines) + ".", notes, sensitivity=pd.DataFrame(month_sens + sens),
-                   would=would or c.get("would_decide"))
+                   would=would)
 
 
 def check_regional_share(c: dict, cities, context=None) -> Result:

@@ -254,15 +254,14 @@ def at_a_glance(city) -> str:
                      f"peak in the years covered.")
     if h["ratio"]:
         r = h["ratio"]
-        # a ratio that rounds to 1.0× gets two decimals, so that it never reads '1.0×, i.e. below it'
+        # fmt.ratio gives a ratio that rounds to 1.0× a second decimal; the words say how close it is too
         close = round(float(r["ratio"]), 1) == 1.0
         rel = ("slightly " if close else "") + ("above" if r["ratio"] > 1 else "below")
         which = ("" if city.comparable_series == city.primary_series
                  else f" in the comparable series ({md(city.series_label(city.comparable_series))})")
         odd = (f" Not like-for-like: {md(city.comparable_note)}." if city.comparable_note else "")
         items.append(f"**Relative to {md(city.country_name)}:** in {r['year']} the rate{which} was "
-                     f"{ratio(r['ratio'], 2 if close else 1)} the national rate ({sig(r['city'])} against "
-                     f"{sig(r['national'])} per "
+                     f"{ratio(r['ratio'])} the national rate ({sig(r['city'])} against {sig(r['national'])} per "
                      f"100,000), i.e. {rel} it.{odd}")
     else:
         items.append(f"**Relative to {md(city.country_name)}:** no year has both a city rate and a national rate.")
